@@ -1,0 +1,60 @@
+//! `tcp-threaded-server`: serves every client at once, each in its own
+//! thread, echoing its messages until it sends `q` or closes, until Ctrl-C.
+//!
+//! Stage 2's loop server, with `accept` handing each connection to a new
+//! thread: Python's `socketserver.ThreadingTCPServer`.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use kit::{Context, Error, Stop};
+use tcp_threaded::{DEFAULT_ADDR, MAX_CLIENTS, Summary, serve};
+
+const HELP: &str = "\
+usage: tcp-threaded-server [ADDR] [--max-clients N]
+
+Serves every client at once, each in its own thread: echoes every message
+back until the client sends q or closes. Ctrl-C stops it.
+
+  ADDR              where to listen, HOST:PORT (default 127.0.0.1:9998; port 0 = any free port)
+  --max-clients N   clients served at once (default 4096); one more is told
+                    the server is full and closed
+  -h, --help
+
+example:
+  tcp-threaded-server 127.0.0.1:9998      then, in two other terminals:
+  tcp-threaded-client 127.0.0.1:9998
+";
+
+fn main() -> ExitCode {
+    kit::run(HELP, |cli| {
+        let max_clients = cli.value("--max-clients")?.unwrap_or(MAX_CLIENTS);
+        let addr = cli.addr(DEFAULT_ADDR)?;
+        cli.finish()?;
+        if max_clients == 0 {
+            return Err(Error::Usage("--max-clients must be at least 1".into()));
+        }
+
+        // Python: s = socket.socket(); s.bind(addr); s.listen(5)
+        // `TcpListener::bind` makes all three calls. From here the kernel
+        // completes handshakes with clients by itself and queues them in the
+        // listen backlog until we accept() them.
+        let listener = TcpListener::bind(&addr).context(format_args!("cannot listen on {addr}"))?;
+        // With port 0 the OS picked the port; local_addr() says which.
+        println!("listening on {}", listener.local_addr()?);
+
+        let stop = Stop::on_ctrl_c()?;
+        stop.wake_accept(&listener)?;
+
+        let Summary {
+            served,
+            refused,
+            closed_at_stop,
+        } = serve(&listener, &stop, max_clients)?;
+        println!(
+            "stopped by Ctrl-C; served {served} client{}; closed {closed_at_stop} still connected; refused {refused} (server full)",
+            if served == 1 { "" } else { "s" }
+        );
+        Ok(())
+    })
+}
