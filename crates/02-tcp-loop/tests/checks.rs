@@ -1,0 +1,322 @@
+//! Exercise checks for stage 2, `tcp-loop`. Run them rung by rung:
+//! `cargo test -p tcp-loop step1`, then `step2`, ... then all of them.
+//!
+//! Each check runs the real binaries (the server on port 0) and talks to
+//! them over loopback, as a student's own client would.
+
+use std::io::Write;
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use harness::{Check, Fail, Proc, Server, check, check_eq, connect, read_exactly, read_to_close};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_tcp-loop-server");
+const CLIENT: &str = env!("CARGO_BIN_EXE_tcp-loop-client");
+
+fn start() -> Result<Server, Fail> {
+    Server::start(SERVER, &["127.0.0.1:0"])
+}
+
+/// Sends `message` and reads back exactly as many bytes.
+fn echo(stream: &mut TcpStream, message: &[u8]) -> Result<Vec<u8>, Fail> {
+    stream.write_all(message)?;
+    read_exactly(stream, message.len()).map_err(|e| {
+        Fail(format!(
+            "sent {} bytes and waited for the echo: {e}. Does the conversation loop write back the bytes of every read?",
+            message.len()
+        ))
+    })
+}
+
+/// Sends `message` and checks the echo is the same bytes.
+fn round_trip(stream: &mut TcpStream, message: &[u8]) -> Check {
+    let got = echo(stream, message)?;
+    check_eq!(
+        got,
+        message.to_vec(),
+        "the server must echo back exactly the bytes it read"
+    );
+    Ok(())
+}
+
+#[test]
+fn step1_listens_and_prints_the_address_it_bound() -> Check {
+    let server = start()?;
+    check!(
+        server.addr().starts_with("127.0.0.1:"),
+        "the server was asked to listen on 127.0.0.1:0 but says {}",
+        server.addr()
+    );
+    connect(server.addr())?;
+    Ok(())
+}
+
+#[test]
+fn step1_help_and_bad_command_lines() -> Check {
+    let help = harness::run(SERVER, &["--help"], b"")?;
+    help.expect_code(0, "--help prints the usage and exits 0")?;
+    for args in [
+        &["not-an-address"][..],
+        &["--nope"],
+        &["127.0.0.1:0", "extra"],
+    ] {
+        let bad = harness::run(SERVER, args, b"")?;
+        bad.expect_code(2, &format!("a bad command line {args:?} exits 2"))?;
+    }
+    Ok(())
+}
+
+#[test]
+fn step2_echoes_a_message() -> Check {
+    let server = start()?;
+    let mut stream = connect(server.addr())?;
+    round_trip(&mut stream, b"hello")
+}
+
+#[test]
+fn step2_echoes_any_bytes_exactly_not_only_text() -> Check {
+    let server = start()?;
+    let mut stream = connect(server.addr())?;
+    // Every byte value once, `q` excepted: not UTF-8, with NULs and escapes.
+    let all: Vec<u8> = (0..=255u8).filter(|&b| b != b'q').collect();
+    round_trip(&mut stream, &all)?;
+    round_trip(&mut stream, "你好, ünïcode".as_bytes())
+}
+
+#[test]
+fn step3_the_conversation_goes_on_until_the_client_leaves() -> Check {
+    let server = start()?;
+    let mut stream = connect(server.addr())?;
+    for i in 0..5 {
+        round_trip(&mut stream, format!("message {i}").as_bytes()).map_err(|e| {
+            Fail(format!(
+                "message {i} of one conversation: {e}\n(after the first reply the server must keep reading from the same client: an inner loop)"
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+#[test]
+fn step3_a_message_longer_than_one_read_is_echoed_whole() -> Check {
+    let server = start()?;
+    let mut stream = connect(server.addr())?;
+    // 10 reads of at most 1024 bytes: every one must be echoed, in order.
+    let long: Vec<u8> = (0..10_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+    round_trip(&mut stream, &long)
+}
+
+#[test]
+fn step4_q_ends_the_conversation() -> Check {
+    let server = start()?;
+    let mut stream = connect(server.addr())?;
+    round_trip(&mut stream, b"before q")?;
+    // Surrounding whitespace is ignored, as the tutorial's strip() does.
+    stream.write_all(b"  q \r\n")?;
+    let after = read_to_close(&mut stream).map_err(|e| {
+        Fail(format!(
+            "{e}\n(a read that is `q`, whitespace trimmed, must end the conversation: leave the inner loop and close)"
+        ))
+    })?;
+    check_eq!(
+        after,
+        b"".to_vec(),
+        "after `q` the server closes without echoing it"
+    );
+    server.line_containing("sent q")?;
+    Ok(())
+}
+
+#[test]
+fn step4_a_client_that_closes_ends_the_conversation() -> Check {
+    let server = start()?;
+    let mut stream = connect(server.addr())?;
+    stream.write_all(b"last words")?;
+    // Half-close: "I am done sending", while still reading the reply.
+    stream.shutdown(Shutdown::Write)?;
+    let got = read_to_close(&mut stream).map_err(|e| {
+        Fail(format!(
+            "{e}\n(a read returning 0 bytes means the client closed: leave the inner loop, like the tutorial's `if len(data) == 0: break`)"
+        ))
+    })?;
+    check_eq!(
+        got,
+        b"last words".to_vec(),
+        "what came before the client's close is still echoed"
+    );
+    Ok(())
+}
+
+#[test]
+fn step5_serves_the_next_client_after_one_leaves() -> Check {
+    let server = start()?;
+    for i in 0..3 {
+        let mut stream = connect(server.addr())?;
+        round_trip(&mut stream, format!("client {i}").as_bytes()).map_err(|e| {
+            Fail(format!(
+                "client {i}, after {i} earlier clients left: {e}\n(the server must go back to accept() after a conversation: an outer loop)"
+            ))
+        })?;
+        if i % 2 == 0 {
+            stream.write_all(b"q")?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn step5_a_second_client_waits_until_the_first_leaves() -> Check {
+    let server = start()?;
+    let mut first = connect(server.addr())?;
+    round_trip(&mut first, b"first")?;
+    // connect() succeeds: the kernel completes the handshake and queues the
+    // connection in the listen backlog, though the server is busy.
+    let mut second = connect(server.addr())?;
+    second.write_all(b"second")?;
+    round_trip(&mut first, b"first again")?;
+    second.set_read_timeout(Some(Duration::from_millis(300)))?;
+    let mut buf = [0u8; 16];
+    let early = std::io::Read::read(&mut second, &mut buf);
+    check!(
+        early.is_err(),
+        "the second client got {early:?} while the first was still connected: tcp-loop serves one client at a time (threads come in stage 3)"
+    );
+    first.write_all(b"q")?;
+    second.set_read_timeout(Some(harness::TIMEOUT))?;
+    let got = read_exactly(&mut second, 6).map_err(|e| {
+        Fail(format!(
+            "{e}\n(once the first client sent q, the server must accept() the waiting one)"
+        ))
+    })?;
+    check_eq!(
+        got,
+        b"second".to_vec(),
+        "the waiting client's message is echoed once it is served"
+    );
+    Ok(())
+}
+
+#[test]
+fn step6_the_client_sends_each_line_and_prints_each_reply() -> Check {
+    let server = start()?;
+    let done = harness::run(
+        CLIENT,
+        &[server.addr()],
+        b"hello\n  spaced out  \n\nworld\nq\nnever sent\n",
+    )?;
+    done.expect_code(0, "the client ends normally after `q`")?;
+    check_eq!(
+        done.stdout,
+        vec!["hello".to_string(), "spaced out".into(), "world".into()],
+        "the client prints one reply per non-empty line (trimmed), and nothing after q"
+    );
+    server.line_containing("sent q")?;
+    Ok(())
+}
+
+#[test]
+fn step6_the_client_talks_as_you_type() -> Check {
+    let server = start()?;
+    let mut client = Proc::spawn(CLIENT, &[server.addr()])?;
+    for word in ["one", "two"] {
+        client.send_line(word)?;
+        check_eq!(
+            client.line()?,
+            word,
+            "each line typed is answered before the next"
+        );
+    }
+    client.close_stdin();
+    client
+        .wait()?
+        .expect_code(0, "end of input (Ctrl-D) ends the client like q")?;
+    Ok(())
+}
+
+#[test]
+fn step6_the_client_reports_a_server_that_is_not_there() -> Check {
+    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let done = harness::run(CLIENT, &[&port.to_string()], b"hello\n")?;
+    done.expect_code(1, "connection refused is a run-time error: exit 1")?;
+    done.expect_one_error_line()
+}
+
+fn expect_prompt_exit(server: Server, served: &str) -> Check {
+    let asked = Instant::now();
+    server.signal("INT")?;
+    let done = server.proc.wait_within(Duration::from_secs(2))?;
+    let took = asked.elapsed();
+    done.expect_code(0, "Ctrl-C stops the server normally: exit 0")?;
+    check!(
+        took < Duration::from_secs(1),
+        "the server took {took:?} to exit after Ctrl-C; it must be gone within 1 s"
+    );
+    check!(
+        done.stdout.iter().any(|l| l.contains(served)),
+        "after Ctrl-C the server prints a one-line summary with how many clients it {served}; it printed {:?}",
+        done.stdout
+    );
+    Ok(())
+}
+
+#[test]
+fn step7_ctrl_c_while_waiting_for_a_client() -> Check {
+    let server = start()?;
+    expect_prompt_exit(server, "served 0")
+}
+
+#[test]
+fn step7_ctrl_c_in_the_middle_of_a_conversation() -> Check {
+    let server = start()?;
+    let mut stream = connect(server.addr())?;
+    round_trip(&mut stream, b"still talking")?;
+    let mut waiting = connect(server.addr())?;
+    server.signal("INT")?;
+    let rest = read_to_close(&mut stream).map_err(|e| {
+        Fail(format!(
+            "{e}\n(on Ctrl-C the server must close the client it is talking to: kit::Stop::close_on_stop)"
+        ))
+    })?;
+    check_eq!(rest, b"".to_vec(), "nothing more comes after Ctrl-C");
+    expect_prompt_exit(server, "served 1")?;
+    // The client still in the backlog is closed with the listening socket.
+    let _ = read_to_close(&mut waiting);
+    Ok(())
+}
+
+#[test]
+fn step8_a_client_that_resets_does_not_stop_the_server() -> Check {
+    let server = start()?;
+    let mut rude = connect(server.addr())?;
+    rude.write_all(b"echo me")?;
+    // Wait until the echo is in our receive buffer, then close without
+    // reading it: the kernel answers with a reset (RST) instead of FIN.
+    rude.peek(&mut [0u8; 1])?;
+    drop(rude);
+    let mut next = connect(server.addr())?;
+    round_trip(&mut next, b"still there?").map_err(|e| {
+        Fail(format!(
+            "{e}\n(a reset is an error on that one connection only: log it and go back to accept(), like the tutorial's `except ConnectionResetError`)"
+        ))
+    })
+}
+
+#[test]
+fn step8_a_client_that_is_killed_does_not_stop_the_server() -> Check {
+    let server = start()?;
+    let mut client = Proc::spawn(CLIENT, &[server.addr()])?;
+    client.send_line("hi")?;
+    client.line()?;
+    drop(client); // killed: the kernel closes its socket
+    let mut next = connect(server.addr())?;
+    round_trip(&mut next, b"next")
+}
+
+#[test]
+fn step8_a_port_in_use_is_one_clear_error() -> Check {
+    let taken = TcpListener::bind("127.0.0.1:0")?;
+    let addr = taken.local_addr()?.to_string();
+    let done = harness::run(SERVER, &[&addr], b"")?;
+    done.expect_code(1, "a port in use is a run-time error: exit 1")?;
+    done.expect_one_error_line()
+}
