@@ -10,7 +10,9 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use harness::{Check, Fail, Proc, Server, check, check_eq, connect, read_exactly, read_to_close};
+use harness::{
+    Check, Fail, Finished, Proc, Server, check, check_eq, connect, read_exactly, read_to_close,
+};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_tcp-threaded-server");
 const CLIENT: &str = env!("CARGO_BIN_EXE_tcp-threaded-client");
@@ -180,7 +182,7 @@ fn step5_two_clients_are_served_at_the_same_time() -> Check {
     let answered = second.read_exact(&mut got);
     check!(
         answered.is_ok(),
-        "the second client got no reply within 2 s while the first was connected ({answered:?}): the server is serving one client at a time, like stage 2. Give each accepted connection its own thread (std::thread::Builder::spawn) and go straight back to accept()"
+        "the second client got no reply within 2 s while the first was still connected: the server is serving one client at a time, like stage 2. Give each accepted connection its own thread (std::thread::Builder::spawn) and go straight back to accept()"
     );
     check_eq!(
         got.to_vec(),
@@ -294,9 +296,14 @@ fn step6_the_client_reports_a_server_that_is_not_there() -> Check {
     done.expect_one_error_line()
 }
 
-fn expect_prompt_exit(server: Server, served: &str) -> Check {
+/// Presses Ctrl-C: returns when, to time the exit.
+fn ctrl_c(server: &Server) -> Result<Instant, Fail> {
     let asked = Instant::now();
     server.signal("INT")?;
+    Ok(asked)
+}
+
+fn expect_prompt_exit(server: Server, asked: Instant, served: &str) -> Result<Finished, Fail> {
     let done = server.proc.wait_within(Duration::from_secs(2))?;
     let took = asked.elapsed();
     done.expect_code(0, "Ctrl-C stops the server normally: exit 0")?;
@@ -309,13 +316,15 @@ fn expect_prompt_exit(server: Server, served: &str) -> Check {
         "after Ctrl-C the server prints a one-line summary with how many clients it {served}; it printed {:?}",
         done.stdout
     );
-    Ok(())
+    Ok(done)
 }
 
 #[test]
 fn step7_ctrl_c_while_waiting_for_a_client() -> Check {
     let server = start()?;
-    expect_prompt_exit(server, "served 0")
+    let asked = ctrl_c(&server)?;
+    expect_prompt_exit(server, asked, "served 0")?;
+    Ok(())
 }
 
 #[test]
@@ -327,7 +336,7 @@ fn step7_ctrl_c_with_clients_connected_closes_them() -> Check {
         round_trip(&mut stream, format!("client {i}").as_bytes())?;
         streams.push(stream);
     }
-    server.signal("INT")?;
+    let asked = ctrl_c(&server)?;
     for (i, stream) in streams.iter_mut().enumerate() {
         let rest = read_to_close(stream).map_err(|e| {
             Fail(format!(
@@ -336,7 +345,19 @@ fn step7_ctrl_c_with_clients_connected_closes_them() -> Check {
         })?;
         check_eq!(rest, b"".to_vec(), "nothing more comes after Ctrl-C");
     }
-    expect_prompt_exit(server, "served 3")
+    let done = expect_prompt_exit(server, asked, "served 3")?;
+    let ended = done
+        .stdout
+        .iter()
+        .filter(|l| l.contains("Ctrl-C") && !l.starts_with("stopped"))
+        .count();
+    check_eq!(
+        ended,
+        3,
+        "each client's thread must be woken by Ctrl-C (kit::Stop::close_on_stop), end through its normal path and log that, before the server's summary; the server printed {:?}",
+        done.stdout
+    );
+    Ok(())
 }
 
 #[test]
@@ -408,7 +429,9 @@ fn step8_a_client_that_stops_reading_blocks_only_its_own_thread() -> Check {
     round_trip(&mut other, b"not stuck")?;
     // The stuck thread is blocked in write(), not read(): Ctrl-C must still
     // end it promptly (shutting the connection down makes the write fail).
-    expect_prompt_exit(server, "served 2")
+    let asked = ctrl_c(&server)?;
+    expect_prompt_exit(server, asked, "served 2")?;
+    Ok(())
 }
 
 #[test]
@@ -434,11 +457,13 @@ fn step8_over_the_client_cap_a_client_is_told_and_closed() -> Check {
     first.write_all(b"q")?;
     server.line_containing(&format!("{first_addr}: sent q"))?;
     let mut fourth = connect(server.addr())?;
-    round_trip(&mut fourth, b"four").map_err(|e| {
-        Fail(format!(
-            "{e}\n(a client that left must free its place: count live clients with a guard that is dropped when the thread ends)"
-        ))
-    })?;
+    fourth.write_all(b"four")?;
+    let got = read_exactly(&mut fourth, 4)?;
+    check_eq!(
+        got,
+        b"four".to_vec(),
+        "a client that left must free its place: count live clients with a guard that is dropped when the thread ends"
+    );
     round_trip(&mut second, b"two still")
 }
 

@@ -40,11 +40,13 @@ fn main() -> ExitCode {
         // completes handshakes with clients by itself and queues them in the
         // listen backlog until we accept() them.
         let listener = TcpListener::bind(&addr).context(format_args!("cannot listen on {addr}"))?;
-        // With port 0 the OS picked the port; local_addr() says which.
-        println!("listening on {}", listener.local_addr()?);
-
+        // Ready for Ctrl-C before saying we listen: a script may press it as
+        // soon as it reads the line below.
         let stop = Stop::on_ctrl_c()?;
         stop.wake_accept(&listener)?;
+
+        // With port 0 the OS picked the port; local_addr() says which.
+        println!("listening on {}", listener.local_addr()?);
 
         let Summary {
             served,
