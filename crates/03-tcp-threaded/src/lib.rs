@@ -117,8 +117,7 @@ pub fn serve(listener: &TcpListener, stop: &Stop, max_clients: usize) -> io::Res
             .stack_size(CLIENT_STACK_SIZE)
             .spawn(move || {
                 let ended = converse(conn, peer, &stop);
-                drop(guard);
-                println!("{peer}: {}", describe(&ended, &stop));
+                guard.leave(format_args!("{peer}: {}", describe(&ended, &stop)));
             });
         // We drop the JoinHandle, which detaches the thread: when it ends,
         // the OS frees its stack at once. Keeping handles to join() later
@@ -175,7 +174,10 @@ impl Live {
 
     fn enter(&self) -> LiveGuard {
         *self.lock() += 1;
-        LiveGuard(self.clone())
+        LiveGuard {
+            live: self.clone(),
+            counted: true,
+        }
     }
 
     fn wait_until_none(&self, limit: Duration) {
@@ -184,13 +186,32 @@ impl Live {
     }
 }
 
-/// One live client; dropping it (when the thread ends) counts the client out.
-struct LiveGuard(Live);
+/// One live client; dropping it (when the thread ends, a panic included)
+/// counts the client out.
+struct LiveGuard {
+    live: Live,
+    counted: bool,
+}
+
+impl LiveGuard {
+    /// Logs the client's last line and counts it out in one step, under the
+    /// lock: whoever reads that line can count on the place being free, and
+    /// the summary after Ctrl-C comes after every client's last line.
+    fn leave(mut self, last_line: std::fmt::Arguments) {
+        let mut count = self.live.lock();
+        println!("{last_line}");
+        *count -= 1;
+        self.counted = false;
+        self.live.0.1.notify_all();
+    }
+}
 
 impl Drop for LiveGuard {
     fn drop(&mut self) {
-        *self.0.lock() -= 1;
-        self.0.0.1.notify_all();
+        if self.counted {
+            *self.live.lock() -= 1;
+            self.live.0.1.notify_all();
+        }
     }
 }
 
