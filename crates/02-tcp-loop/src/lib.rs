@@ -38,9 +38,7 @@ pub enum End {
 pub fn serve(listener: &TcpListener, stop: &Stop) -> io::Result<u64> {
     let mut served = 0;
     // Python: while True:
-    // Checked again after every conversation: Ctrl-C during one already used
-    // up the wake-up call for accept(), so a new accept() would block forever.
-    while !stop.requested() {
+    loop {
         // Python: conn, client_addr = s.accept()
         // Blocks until a client is in the listen backlog. Clients that connect
         // while we are busy in converse() below wait there: the kernel has

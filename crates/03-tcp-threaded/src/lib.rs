@@ -79,7 +79,7 @@ pub fn serve(listener: &TcpListener, stop: &Stop, max_clients: usize) -> io::Res
     let mut refused = 0;
     let live = Live::default();
     // Python: while True:
-    while !stop.requested() {
+    loop {
         // Python: conn, client_addr = s.accept()
         // Blocks until a client is in the listen backlog. With a thread per
         // client we are back here at once, so nobody waits there for long.
