@@ -8,7 +8,7 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use std::net::TcpListener;
 use std::process::ExitCode;
 
-use kit::{Context, Stop, printable};
+use kit::{Context, Stop};
 use tcp_single::{DEFAULT_ADDR, serve_one};
 
 const HELP: &str = "\
@@ -42,14 +42,10 @@ fn main() -> ExitCode {
         let stop = Stop::on_ctrl_c()?;
         stop.wake_accept(&listener)?;
 
-        let served = serve_one(&listener, &stop, |peer, message| {
-            println!("connection from {peer}");
+        let served = serve_one(&listener, &stop, |_peer, message| {
             if message.is_empty() {
-                println!("received 0 bytes: the client closed without sending anything");
-                return Ok(Vec::new());
-            }
-            println!("received {} bytes: {}", message.len(), printable(message));
-            if typed_reply {
+                Ok(Vec::new())
+            } else if typed_reply {
                 stop.exit_on_stop_during(
                     "stopped by Ctrl-C before a reply was typed",
                     read_typed_reply,
