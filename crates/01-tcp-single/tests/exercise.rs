@@ -23,9 +23,11 @@ const CLIENT: &str = env!("CARGO_BIN_EXE_tcp-single-client");
 /// server is still running 0.9 s after the signal.
 const STOP_LIMIT: Duration = Duration::from_millis(1500);
 
+type ServerThread = thread::JoinHandle<std::io::Result<Option<Served>>>;
+
 /// Runs `serve_one` with an echo reply on a fresh port-0 listener, on a
 /// thread; returns the address to connect to and the thread.
-fn echo_server() -> Result<(String, thread::JoinHandle<std::io::Result<Option<Served>>>), Fail> {
+fn echo_server() -> Result<(String, ServerThread), Fail> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?.to_string();
     let handle =
