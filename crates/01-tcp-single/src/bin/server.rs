@@ -39,14 +39,16 @@ fn main() -> ExitCode {
         // old connections linger in TIME_WAIT. From here the kernel completes
         // handshakes by itself and queues connections until we accept() them.
         let listener = TcpListener::bind(&addr).context(format_args!("cannot listen on {addr}"))?;
-        // With port 0 the OS picked the port; local_addr() says which.
-        println!("listening on {}", listener.local_addr()?);
 
         // Ctrl-C while we wait in accept() should end the server with a
         // summary and exit 0, not kill it mid-call; kit::Stop explains how
-        // the blocked accept() is woken.
+        // the blocked accept() is woken. Wired up before we announce that we
+        // are listening, since a script may press "Ctrl-C" right after that.
         let stop = Stop::on_ctrl_c()?;
         stop.wake_accept(&listener)?;
+
+        // With port 0 the OS picked the port; local_addr() says which.
+        println!("listening on {}", listener.local_addr()?);
 
         let served = serve_one(&listener, &stop, |_peer, message| {
             if message.is_empty() {
