@@ -169,7 +169,7 @@ fn quoted_code_and_diffs_match_the_source() {
                 }
                 Ok(want) => {
                     if update {
-                        out.extend(want.lines().map(str::to_string));
+                        out.extend(want.split('\n').map(str::to_string));
                     } else {
                         problems.push(format!(
                             "{place}: {} no longer matches what the lesson quotes (run `UPDATE_LESSONS=1 cargo test --test lessons`, then reread the lesson text around it)",

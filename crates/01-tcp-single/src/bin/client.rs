@@ -53,7 +53,6 @@ fn main() -> ExitCode {
         Ok(())
     })
 }
-
 // ANCHOR_END: main
 
 fn read_line() -> io::Result<String> {

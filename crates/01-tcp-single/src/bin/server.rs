@@ -74,7 +74,6 @@ fn main() -> ExitCode {
         Ok(())
     })
 }
-
 // ANCHOR_END: main
 
 /// One line from this program's stdin, without its line ending.
