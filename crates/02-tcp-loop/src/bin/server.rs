@@ -25,18 +25,24 @@ example:
   tcp-loop-client 127.0.0.1:9527
 ";
 
+// ANCHOR: main
 fn main() -> ExitCode {
     kit::run(HELP, |cli| {
         let addr = cli.addr(DEFAULT_ADDR)?;
         cli.finish()?;
 
         // Python: s = socket.socket(); s.bind(addr); s.listen(5)
-        // `TcpListener::bind` makes all three calls. From here the kernel
-        // completes handshakes with clients by itself and queues them in the
-        // listen backlog until we accept() them.
+        // `TcpListener::bind` makes all three system calls (listen with a
+        // backlog of 128). On Unix it also sets SO_REUSEADDR, the line Python
+        // tutorials add by hand, so a restarted server can bind again while
+        // old connections linger in TIME_WAIT. From here the kernel completes
+        // handshakes by itself and queues connections until we accept() them.
         let listener = TcpListener::bind(&addr).context(format_args!("cannot listen on {addr}"))?;
-        // Ready for Ctrl-C before saying we listen: a script may press it as
-        // soon as it reads the line below.
+
+        // Ctrl-C while we wait in accept() should end the server with a
+        // summary and exit 0, not kill it mid-call; kit::Stop explains how
+        // the blocked accept() is woken. Wired up before we announce that we
+        // are listening, since a script may press "Ctrl-C" right after that.
         let stop = Stop::on_ctrl_c()?;
         stop.wake_accept(&listener)?;
 
@@ -51,3 +57,4 @@ fn main() -> ExitCode {
         Ok(())
     })
 }
+// ANCHOR_END: main

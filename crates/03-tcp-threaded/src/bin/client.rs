@@ -24,6 +24,7 @@ examples:
   printf 'hello\\nworld\\nq\\n' | tcp-threaded-client 127.0.0.1:9998
 ";
 
+// ANCHOR: main
 fn main() -> ExitCode {
     kit::run(HELP, |cli| {
         let addr = cli.addr(DEFAULT_ADDR)?;
@@ -71,3 +72,4 @@ fn main() -> ExitCode {
         Ok(())
     })
 }
+// ANCHOR_END: main
