@@ -59,8 +59,12 @@ fn main() -> ExitCode {
             refused,
             closed_at_stop,
         } = serve(&listener, &stop, max_clients)?;
+        let refused = match refused {
+            0 => String::new(),
+            n => format!("; refused {n} over --max-clients"),
+        };
         println!(
-            "stopped by Ctrl-C; served {served} client{}; closed {closed_at_stop} still connected; refused {refused} (server full)",
+            "stopped by Ctrl-C; served {served} client{} ({closed_at_stop} still connected, now closed){refused}",
             if served == 1 { "" } else { "s" }
         );
         Ok(())

@@ -6,6 +6,8 @@ use harness::Fail;
 use crate::show::Tour;
 
 mod s01_tcp_single;
+mod s02_tcp_loop;
+mod s03_tcp_threaded;
 
 pub struct Stage {
     pub number: u32,
@@ -15,4 +17,8 @@ pub struct Stage {
     pub run: fn(&Tour) -> Result<(), Fail>,
 }
 
-pub const STAGES: &[Stage] = &[s01_tcp_single::STAGE];
+pub const STAGES: &[Stage] = &[
+    s01_tcp_single::STAGE,
+    s02_tcp_loop::STAGE,
+    s03_tcp_threaded::STAGE,
+];
