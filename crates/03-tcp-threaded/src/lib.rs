@@ -113,7 +113,7 @@ pub fn serve(listener: &TcpListener, stop: &Stop, max_clients: usize) -> io::Res
         let guard = live.enter();
         let stop = stop.clone();
         let spawned = thread::Builder::new()
-            .name(format!("client {peer}"))
+            .name(format!("client {}", peer.port()))
             .stack_size(CLIENT_STACK_SIZE)
             .spawn(move || {
                 let ended = converse(conn, peer, &stop);
