@@ -468,6 +468,64 @@ fn step8_over_the_client_cap_a_client_is_told_and_closed() -> Check {
 }
 
 #[test]
+fn step8_running_out_of_file_descriptors_is_survived() -> Check {
+    // Each client costs two descriptors, so whether accept() itself or a later
+    // call meets the limit first depends on how many the server had open
+    // before: one of two limits a descriptor apart makes accept() meet it.
+    for limit in [16, 17] {
+        survives_the_fd_limit(limit)?;
+    }
+    Ok(())
+}
+
+fn survives_the_fd_limit(limit: u32) -> Check {
+    // A shell lowers this server's limit on open files, so it runs out after
+    // a handful of clients, long before --max-clients.
+    let script = format!(r#"ulimit -n {limit} && exec "$0" "$@""#);
+    let server = Server::start(
+        "sh",
+        &[
+            "-c",
+            &script,
+            SERVER,
+            "127.0.0.1:0",
+            "--max-clients",
+            "1000",
+        ],
+    )?;
+    let mut held = Vec::new();
+    let mut failed = 0;
+    for i in 0..20 {
+        let mut stream = connect(server.addr())?;
+        stream.set_read_timeout(Some(Duration::from_millis(300)))?;
+        let message = format!("client {i}");
+        let served = stream.write_all(message.as_bytes()).is_ok()
+            && read_exactly(&mut stream, message.len()).is_ok_and(|got| got == message.as_bytes());
+        held.push(stream);
+        // Past the limit a client is closed at once, or, when accept() itself
+        // fails, left waiting in the backlog; go on until two were not served.
+        if !served {
+            failed += 1;
+            if failed == 2 {
+                break;
+            }
+        }
+    }
+    check!(
+        failed == 2,
+        "with `ulimit -n {limit}` the server should have run out of file descriptors within 20 clients; did it serve them all?"
+    );
+    // Every client leaves: their descriptors are free again.
+    drop(held);
+    let mut after = connect(server.addr())?;
+    round_trip(&mut after, b"served again").map_err(|e| {
+        Fail(format!(
+            "{e}\n(with `ulimit -n {limit}`: when accept() fails, e.g. `Too many open files`, log it, pause briefly and accept again; the server must not end, and must serve again once descriptors are free)"
+        ))
+    })
+}
+
+#[test]
 fn step8_a_port_in_use_is_one_clear_error() -> Check {
     let taken = TcpListener::bind("127.0.0.1:0")?;
     let addr = taken.local_addr()?.to_string();
