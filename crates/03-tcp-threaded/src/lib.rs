@@ -44,8 +44,9 @@ pub const MAX_CLIENTS: usize = 4096;
 /// overcommit setting (`vm.overcommit_memory=2`) refuses, and each stack
 /// needs its own memory mapping. A client thread never needs much: its
 /// deepest path is converse() -> read/write/println!, a few KiB plus the
-/// 1 KiB buffer, with no recursion. 64 KiB is ample headroom for that, even
-/// in a debug build. Were it ever too small, the thread would hit the guard
+/// 1 KiB buffer, with no recursion. Every exercise check passes in a debug
+/// build with 16 KiB stacks (the least glibc allows), so 64 KiB is four
+/// times what the deepest path was seen to need. Were it ever too small, the thread would hit the guard
 /// page below its stack and the process would abort with "has overflowed
 /// its stack": a loud failure, never silent memory corruption.
 pub const CLIENT_STACK_SIZE: usize = 64 * 1024;
