@@ -62,8 +62,9 @@ fn main() -> ExitCode {
             0 => String::new(),
             n => format!("; {n} replies failed"),
         };
+        let s = if served.datagrams == 1 { "" } else { "s" };
         println!(
-            "stopped by Ctrl-C; echoed {} datagrams ({} bytes){failed}",
+            "stopped by Ctrl-C; echoed {} datagram{s} ({} bytes){failed}",
             served.datagrams, served.bytes
         );
         Ok(())
