@@ -359,6 +359,20 @@ fn step4_the_client_prints_the_servers_reply() -> Check {
 }
 
 #[test]
+fn step4_the_client_prints_a_long_reply_whole() -> Check {
+    let server = Server::start(SERVER, &["127.0.0.1:0"])?;
+    let long = "0123456789".repeat(6000);
+    let out = harness::run(CLIENT, &[server.addr()], format!("{long}\n").as_bytes())?;
+    out.expect_code(0, "the client should exit 0 after printing the reply")?;
+    let got = out.stdout.first().map_or(0, |l| l.len());
+    check!(
+        out.stdout.len() == 1 && got == long.len(),
+        "a 60,000-byte reply came out as {got} bytes: the client's receive buffer must hold any datagram too (RECV_SIZE), or recv_from cuts the reply short"
+    );
+    Ok(())
+}
+
+#[test]
 fn step4_the_client_sends_each_stdin_line_as_one_datagram() -> Check {
     let fake = socket()?;
     let to = addr_of(&fake)?.to_string();
