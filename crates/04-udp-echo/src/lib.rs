@@ -237,6 +237,10 @@ pub fn request(
             }
         }
     }
+    let times = match tries {
+        1 => "once".to_string(),
+        n => format!("{n} times"),
+    };
     let strangers = match stranger {
         Some(addr) => format!(" (and ignored {ignored} datagrams from others, first {addr})"),
         None => String::new(),
@@ -244,7 +248,7 @@ pub fn request(
     Err(io::Error::new(
         ErrorKind::TimedOut,
         format!(
-            "sent it {tries} times, waiting {} ms after each, and no reply came{strangers}; \
+            "sent it {times}, waiting {} ms after each, and no reply came{strangers}; \
              UDP gives no delivery guarantee: the datagram or its reply may be lost, and a \
              missing server goes unreported (try --timeout-ms, --retries, or --connect to \
              hear of a closed port)",

@@ -133,7 +133,11 @@ fn client_against<T: Send + 'static>(
     play: impl FnOnce(UdpSocket) -> Result<T, Fail> + Send + 'static,
 ) -> Result<(Finished, T), Fail> {
     let player = thread::spawn(move || play(fake));
-    let finished = harness::run(CLIENT, args, stdin)?;
+    let finished = harness::run(CLIENT, args, stdin).map_err(|e| {
+        Fail(format!(
+            "the client did not end by itself: does it set a read timeout (set_read_timeout) before recv_from, and stop after its retries? ({e})"
+        ))
+    })?;
     let played = player
         .join()
         .map_err(|_| Fail::new("the test's fake server panicked"))??;
@@ -179,9 +183,9 @@ fn step1_the_server_prints_listening_on_and_echoes_a_datagram() -> Check {
     let client = socket()?;
     let reply = echo(&client, to, b"hello")?;
     check_eq!(
-        reply,
-        b"hello".to_vec(),
-        "the reply must be the same bytes as the datagram"
+        String::from_utf8_lossy(&reply),
+        "hello",
+        "the reply must be the same bytes as the datagram: send_to(&buf[..n], addr)"
     );
     Ok(())
 }
@@ -253,9 +257,13 @@ fn step2_the_largest_ipv4_datagram_65507_bytes_is_echoed_whole() -> Check {
     let message = pattern(MAX_PAYLOAD_V4);
     let reply = echo(&client, server.addr, &message)?;
     check!(
-        reply == message,
-        "a {MAX_PAYLOAD_V4}-byte datagram came back as {} bytes: the receive buffer must be at least 65,507 bytes (use RECV_SIZE)",
+        reply.len() == message.len(),
+        "a {MAX_PAYLOAD_V4}-byte datagram came back as {} bytes: recv_from cuts a datagram to its buffer, so the buffer must be at least 65,507 bytes (use RECV_SIZE), and the reply must be buf[..n]",
         reply.len()
+    );
+    check!(
+        reply == message,
+        "the {MAX_PAYLOAD_V4}-byte reply has other bytes than the datagram: send back buf[..n]"
     );
     Ok(())
 }
@@ -381,7 +389,10 @@ fn step4_the_client_sends_each_stdin_line_as_one_datagram() -> Check {
     let (out, seen) = client_against(fake, &[&to], b"a\nbb\n\nccc\n", |fake| {
         let mut seen = Vec::new();
         for _ in 0..4 {
-            let (m, from) = receive(&fake, "the client sent fewer datagrams than lines")?;
+            let (m, from) = receive(
+                &fake,
+                "the client sent fewer datagrams than lines: read one line, send it as one datagram, wait for its reply, then the next line",
+            )?;
             fake.send_to(&[b"re:".as_slice(), &m].concat(), from)?;
             seen.push(String::from_utf8_lossy(&m).into_owned());
         }
@@ -648,7 +659,7 @@ fn step7_serve_returns_when_a_stop_is_requested_and_counts_what_it_served() -> C
             bytes: 5,
             failed: 0
         },
-        "the wake-up datagram of kit::Stop is not a client's: do not count or echo it"
+        "serve() returns what it served: 1 datagram of 5 bytes, no failed reply (kit::Stop's wake-up datagram is not a client's: do not count it)"
     );
     Ok(())
 }
