@@ -13,7 +13,7 @@
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 
-use kit::Stop;
+use kit::{Stop, printable};
 
 /// Where the server listens and the client connects when no address is given.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:9999";
@@ -38,6 +38,7 @@ pub struct Served {
 ///
 /// `reply` is given the client's address and its message, and returns the
 /// bytes to send back: an echo, or whatever the person at the server types.
+/// Like the tutorial, it prints who connected and what arrived.
 /// Returns `None` when Ctrl-C came before a client did.
 pub fn serve_one(
     listener: &TcpListener,
@@ -54,6 +55,7 @@ pub fn serve_one(
         // The "client" is the Ctrl-C handler waking us up (see kit::Stop).
         return Ok(None);
     }
+    println!("connection from {peer}");
     // If Ctrl-C comes while we wait in read(), shut this connection down so
     // the read returns; the guard forgets the connection when it is dropped.
     let _watch = stop.close_on_stop(&conn)?;
@@ -68,6 +70,13 @@ pub fn serve_one(
         return Ok(None);
     }
     let message = buf[..n].to_vec();
+    if n == 0 {
+        println!("received 0 bytes: the client closed without sending anything");
+    } else {
+        // Bytes from the network are not necessarily text, and may hold
+        // terminal escape sequences: print them made harmless.
+        println!("received {n} bytes: {}", printable(&message));
+    }
 
     // Python: conn.sendall(reply)
     // `write` may send only part of a buffer; `write_all` loops until all of

@@ -553,3 +553,61 @@ fn drain(rx: &Receiver<String>) -> Vec<String> {
         }
     }
 }
+
+/// An address where nothing listens, for "connection refused" checks, and
+/// the guard that keeps it so.
+///
+/// Binding a listener, dropping it and reusing its port races with every
+/// other test that asks for port 0. Instead: connect to a throwaway listener
+/// and use *our own end's* port. That port is bound to a connected socket,
+/// which never accepts, so connecting to it is refused; and as long as the
+/// guard lives, no other socket can listen on it.
+pub fn closed_port() -> Result<(ClosedPort, String), Fail> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let client = TcpStream::connect(listener.local_addr()?)?;
+    let (server_end, _) = listener.accept()?;
+    let addr = client.local_addr()?.to_string();
+    Ok((
+        ClosedPort {
+            _sockets: (listener, client, server_end),
+        },
+        addr,
+    ))
+}
+
+/// Keeps [`closed_port`]'s port closed while it lives.
+pub struct ClosedPort {
+    _sockets: (std::net::TcpListener, TcpStream, TcpStream),
+}
+
+/// `listener.accept()`, but failing after [`TIMEOUT`] instead of blocking
+/// forever when no client comes. The accepted stream has read and write
+/// timeouts of [`TIMEOUT`].
+pub fn accept_within(
+    listener: &std::net::TcpListener,
+) -> Result<(TcpStream, std::net::SocketAddr), Fail> {
+    listener.set_nonblocking(true)?;
+    let deadline = Instant::now() + TIMEOUT;
+    let accepted = loop {
+        match listener.accept() {
+            Ok(pair) => break pair,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(2));
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                listener.set_nonblocking(false)?;
+                return Err(Fail(format!(
+                    "no client connected within {} s",
+                    TIMEOUT.as_secs()
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
+    listener.set_nonblocking(false)?;
+    let (stream, peer) = accepted;
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(TIMEOUT))?;
+    stream.set_write_timeout(Some(TIMEOUT))?;
+    Ok((stream, peer))
+}

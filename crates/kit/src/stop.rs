@@ -65,7 +65,10 @@ impl Stop {
         Stop::default()
     }
 
-    /// A flag that Ctrl-C (SIGINT) and SIGTERM set. Call it once per process.
+    /// A flag that Ctrl-C (SIGINT) and SIGTERM set. Call it once per process,
+    /// and before the server prints `listening on`: whoever reads that line
+    /// may send the signal at once, and before this call a signal still
+    /// kills the process the default way.
     pub fn on_ctrl_c() -> io::Result<Stop> {
         let stop = Stop::new();
         let handler_stop = stop.clone();

@@ -24,6 +24,7 @@ examples:
   echo hello | tcp-single-client 127.0.0.1:9999
 ";
 
+// ANCHOR: main
 fn main() -> ExitCode {
     kit::run(HELP, |cli| {
         let addr = cli.addr_if_given(DEFAULT_ADDR);
@@ -52,6 +53,7 @@ fn main() -> ExitCode {
         Ok(())
     })
 }
+// ANCHOR_END: main
 
 fn read_line() -> io::Result<String> {
     let stdin = io::stdin();

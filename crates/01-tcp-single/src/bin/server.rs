@@ -8,7 +8,7 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use std::net::TcpListener;
 use std::process::ExitCode;
 
-use kit::{Context, Stop, printable};
+use kit::{Context, Stop};
 use tcp_single::{DEFAULT_ADDR, serve_one};
 
 const HELP: &str = "\
@@ -25,6 +25,7 @@ example:
   tcp-single-client 127.0.0.1:9999 hello
 ";
 
+// ANCHOR: main
 fn main() -> ExitCode {
     kit::run(HELP, |cli| {
         let typed_reply = cli.flag("--stdin");
@@ -32,24 +33,27 @@ fn main() -> ExitCode {
         cli.finish()?;
 
         // Python: s = socket.socket(); s.bind(addr); s.listen(5)
-        // `TcpListener::bind` makes all three calls. From here the kernel
-        // completes handshakes with clients by itself and queues them in the
-        // listen backlog until we accept() them.
+        // `TcpListener::bind` makes all three system calls (listen with a
+        // backlog of 128). On Unix it also sets SO_REUSEADDR, the line Python
+        // tutorials add by hand, so a restarted server can bind again while
+        // old connections linger in TIME_WAIT. From here the kernel completes
+        // handshakes by itself and queues connections until we accept() them.
         let listener = TcpListener::bind(&addr).context(format_args!("cannot listen on {addr}"))?;
-        // With port 0 the OS picked the port; local_addr() says which.
-        println!("listening on {}", listener.local_addr()?);
 
+        // Ctrl-C while we wait in accept() should end the server with a
+        // summary and exit 0, not kill it mid-call; kit::Stop explains how
+        // the blocked accept() is woken. Wired up before we announce that we
+        // are listening, since a script may press "Ctrl-C" right after that.
         let stop = Stop::on_ctrl_c()?;
         stop.wake_accept(&listener)?;
 
-        let served = serve_one(&listener, &stop, |peer, message| {
-            println!("connection from {peer}");
+        // With port 0 the OS picked the port; local_addr() says which.
+        println!("listening on {}", listener.local_addr()?);
+
+        let served = serve_one(&listener, &stop, |_peer, message| {
             if message.is_empty() {
-                println!("received 0 bytes: the client closed without sending anything");
-                return Ok(Vec::new());
-            }
-            println!("received {} bytes: {}", message.len(), printable(message));
-            if typed_reply {
+                Ok(Vec::new())
+            } else if typed_reply {
                 stop.exit_on_stop_during(
                     "stopped by Ctrl-C before a reply was typed",
                     read_typed_reply,
@@ -70,6 +74,7 @@ fn main() -> ExitCode {
         Ok(())
     })
 }
+// ANCHOR_END: main
 
 /// One line from this program's stdin, without its line ending.
 fn read_typed_reply() -> io::Result<Vec<u8>> {

@@ -1,0 +1,18 @@
+//! The stages the tour knows, in lesson order. Each stage has its own file
+//! with one `STAGE` constant; adding a stage is one file and one line here.
+
+use harness::Fail;
+
+use crate::show::Tour;
+
+mod s01_tcp_single;
+
+pub struct Stage {
+    pub number: u32,
+    pub package: &'static str,
+    pub title: &'static str,
+    pub binaries: &'static [&'static str],
+    pub run: fn(&Tour) -> Result<(), Fail>,
+}
+
+pub const STAGES: &[Stage] = &[s01_tcp_single::STAGE];

@@ -1,0 +1,454 @@
+//! The lessons stay true to the code.
+//!
+//! Checks every Markdown page under `lessons/` and the README:
+//! - a code block announced by `<!-- from PATH -->` or `<!-- from PATH:NAME -->`
+//!   holds exactly that file, or the region between `// ANCHOR: NAME` and
+//!   `// ANCHOR_END: NAME` in it (anchor lines left out, as mdBook does);
+//! - a block announced by `<!-- diff A B -->` holds what `diff -ru A B` prints
+//!   now (header lines cut at the tab, so no timestamps);
+//! - every relative link points at a file that exists;
+//! - every `NAME-server` / `NAME-client`, `--bin NAME` and `-p PACKAGE` names
+//!   a binary or package of the workspace, and `cargo test -p PACKAGE FILTER`
+//!   matches at least one of that package's tests;
+//! - `lessons/SUMMARY.md`, the book's table of contents, lists every page.
+//!
+//! After changing code a lesson quotes, refresh the quotes with
+//! `UPDATE_LESSONS=1 cargo test --test lessons`, then read the diff.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn pages() -> Vec<PathBuf> {
+    let mut pages = vec![root().join("README.md")];
+    let mut stack = vec![root().join("lessons")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n != "book") {
+                    stack.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "md") {
+                pages.push(path);
+            }
+        }
+    }
+    pages.sort();
+    pages
+}
+
+fn rel(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// The text a `from` marker promises, or why it cannot be had.
+fn excerpt(spec: &str) -> Result<String, String> {
+    let (path, name) = match spec.split_once(':') {
+        Some((path, name)) => (path, Some(name)),
+        None => (spec, None),
+    };
+    let text =
+        fs::read_to_string(root().join(path)).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let is_anchor = |line: &str| line.contains("ANCHOR: ") || line.contains("ANCHOR_END: ");
+    let lines: Vec<&str> = text.lines().collect();
+    let (start, end) = match name {
+        None => (0, lines.len()),
+        Some(name) => {
+            let marks = |tag: &str| {
+                let mark = format!("{tag}: {name}");
+                lines
+                    .iter()
+                    .position(|l| l.trim_start().trim_start_matches("//").trim() == mark)
+            };
+            let start = marks("ANCHOR").ok_or(format!("{path} has no `// ANCHOR: {name}` line"))?;
+            let end =
+                marks("ANCHOR_END").ok_or(format!("{path} has no `// ANCHOR_END: {name}` line"))?;
+            (start + 1, end)
+        }
+    };
+    let kept: Vec<&str> = lines[start..end.max(start)]
+        .iter()
+        .copied()
+        .filter(|l| !is_anchor(l))
+        .collect();
+    Ok(kept.join("\n"))
+}
+
+fn diff_now(a: &str, b: &str) -> Result<String, String> {
+    let out = Command::new("diff")
+        .args(["-ru", a, b])
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run `diff`: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("--- ") || l.starts_with("+++ ") {
+                l.split('\t').next().unwrap_or(l)
+            } else {
+                l
+            }
+        })
+        .collect();
+    Ok(lines.join("\n"))
+}
+
+/// Checks (or, with `UPDATE_LESSONS` set, refreshes) every quoted block.
+#[test]
+fn quoted_code_and_diffs_match_the_source() {
+    let update = std::env::var_os("UPDATE_LESSONS").is_some();
+    let mut problems = Vec::new();
+    let mut quotes = 0;
+    for page in pages() {
+        let Ok(text) = fs::read_to_string(&page) else {
+            continue;
+        };
+        let lines: Vec<&str> = text.lines().collect();
+        let mut out: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < lines.len() {
+            let line = lines[i];
+            out.push(line.to_string());
+            let marker = line
+                .trim()
+                .strip_prefix("<!--")
+                .and_then(|l| l.strip_suffix("-->"))
+                .map(str::trim);
+            let want = match marker {
+                Some(m) if m.starts_with("from ") => Some(excerpt(m["from ".len()..].trim())),
+                Some(m) if m.starts_with("diff ") => {
+                    let parts: Vec<&str> = m["diff ".len()..].split_whitespace().collect();
+                    match parts[..] {
+                        [a, b] => Some(diff_now(a, b)),
+                        _ => Some(Err(
+                            "a diff marker names two paths: <!-- diff A B -->".into()
+                        )),
+                    }
+                }
+                _ => None,
+            };
+            i += 1;
+            let Some(want) = want else { continue };
+            quotes += 1;
+            let place = format!("{}:{}", rel(&page), i);
+            if i >= lines.len() || !lines[i].trim_start().starts_with("```") {
+                problems.push(format!(
+                    "{place}: the marker must be followed at once by a ``` code block"
+                ));
+                continue;
+            }
+            out.push(lines[i].to_string());
+            let body_start = i + 1;
+            let Some(close) =
+                (body_start..lines.len()).find(|&j| lines[j].trim_start().starts_with("```"))
+            else {
+                problems.push(format!("{place}: the code block is never closed"));
+                break;
+            };
+            let have = lines[body_start..close].join("\n");
+            match want {
+                Err(e) => {
+                    problems.push(format!("{place}: {e}"));
+                    out.extend(lines[body_start..close].iter().map(|l| l.to_string()));
+                }
+                Ok(want) if want == have => {
+                    out.extend(lines[body_start..close].iter().map(|l| l.to_string()))
+                }
+                Ok(want) => {
+                    if update {
+                        out.extend(want.split('\n').map(str::to_string));
+                    } else {
+                        problems.push(format!(
+                            "{place}: {} no longer matches what the lesson quotes (run `UPDATE_LESSONS=1 cargo test --test lessons`, then reread the lesson text around it)",
+                            marker.unwrap_or_default()
+                        ));
+                        out.extend(lines[body_start..close].iter().map(|l| l.to_string()));
+                    }
+                }
+            }
+            out.push(lines[close].to_string());
+            i = close + 1;
+        }
+        if update {
+            let mut new = out.join("\n");
+            if text.ends_with('\n') {
+                new.push('\n');
+            }
+            if new != text {
+                fs::write(&page, new)
+                    .unwrap_or_else(|e| panic!("cannot update {}: {e}", rel(&page)));
+                eprintln!("updated quotes in {}", rel(&page));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "lessons out of date:\n{}",
+        problems.join("\n")
+    );
+    assert!(
+        quotes > 0,
+        "no `<!-- from ... -->` quote found in any lesson: is the lessons/ folder there?"
+    );
+}
+
+/// Targets in `[text](target)`, with the line they are on.
+fn links(text: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let mut in_code = false;
+    for (n, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        }
+        if in_code {
+            continue;
+        }
+        let mut rest = line;
+        while let Some(at) = rest.find("](") {
+            rest = &rest[at + 2..];
+            if let Some(end) = rest.find(')') {
+                found.push((n + 1, rest[..end].trim().to_string()));
+                rest = &rest[end..];
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn relative_links_resolve() {
+    let mut problems = Vec::new();
+    for page in pages() {
+        let Ok(text) = fs::read_to_string(&page) else {
+            continue;
+        };
+        for (line, target) in links(&text) {
+            if target.contains("://")
+                || target.starts_with('#')
+                || target.starts_with("mailto:")
+                || target.is_empty()
+            {
+                continue;
+            }
+            let path = target
+                .split('#')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .next()
+                .unwrap_or("");
+            let resolved = page.parent().unwrap_or(&root()).join(path);
+            if !resolved.exists() {
+                problems.push(format!(
+                    "{}:{line}: link to `{target}` points at nothing",
+                    rel(&page)
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "broken links:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// Package and binary names, and test function names per package, read from
+/// the manifests and test files.
+struct Workspace {
+    packages: BTreeSet<String>,
+    binaries: BTreeSet<String>,
+    tests: Vec<(String, String)>,
+}
+
+fn workspace() -> Workspace {
+    let mut ws = Workspace {
+        packages: BTreeSet::new(),
+        binaries: BTreeSet::new(),
+        tests: Vec::new(),
+    };
+    ws.packages.insert("socket-lessons".into());
+    let crates = fs::read_dir(root().join("crates")).expect("crates/ exists");
+    for dir in crates.flatten().map(|e| e.path()) {
+        let Ok(manifest) = fs::read_to_string(dir.join("Cargo.toml")) else {
+            continue;
+        };
+        let mut package = String::new();
+        let mut section = "";
+        for line in manifest.lines() {
+            let line = line.trim();
+            if line.starts_with('[') {
+                section = if line == "[package]" {
+                    "package"
+                } else if line == "[[bin]]" {
+                    "bin"
+                } else {
+                    ""
+                };
+            } else if let Some(value) = line
+                .strip_prefix("name")
+                .map(str::trim)
+                .and_then(|l| l.strip_prefix('='))
+            {
+                let value = value.trim().trim_matches('"').to_string();
+                match section {
+                    "package" => package = value,
+                    "bin" => {
+                        ws.binaries.insert(value);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if package.is_empty() {
+            continue;
+        }
+        if dir.join("src/main.rs").exists() {
+            ws.binaries.insert(package.clone());
+        }
+        let mut files = vec![dir.join("src/lib.rs")];
+        if let Ok(tests) = fs::read_dir(dir.join("tests")) {
+            files.extend(tests.flatten().map(|e| e.path()));
+        }
+        for file in files {
+            let Ok(text) = fs::read_to_string(&file) else {
+                continue;
+            };
+            for line in text.lines() {
+                if let Some(rest) = line.trim_start().strip_prefix("fn ") {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    ws.tests.push((package.clone(), name));
+                }
+            }
+        }
+        ws.packages.insert(package);
+    }
+    ws
+}
+
+fn words(line: &str) -> Vec<&str> {
+    line.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+#[test]
+fn named_binaries_packages_and_checks_exist() {
+    let ws = workspace();
+    let mut problems = Vec::new();
+    for page in pages() {
+        let Ok(text) = fs::read_to_string(&page) else {
+            continue;
+        };
+        for (n, line) in text.lines().enumerate() {
+            let place = format!("{}:{}", rel(&page), n + 1);
+            for word in words(line) {
+                if (word.ends_with("-server") || word.ends_with("-client"))
+                    && !word.starts_with('-')
+                    && word
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
+                    && !ws.binaries.contains(word)
+                    && !ALLOWED_OTHER_NAMES.contains(&word)
+                {
+                    problems.push(format!(
+                        "{place}: `{word}` is not a binary of this workspace"
+                    ));
+                }
+            }
+            let tokens: Vec<&str> = line
+                .split(|c: char| c.is_whitespace() || c == '`')
+                .filter(|t| !t.is_empty())
+                .collect();
+            for (i, token) in tokens.iter().enumerate() {
+                let next = tokens.get(i + 1).copied().unwrap_or("");
+                if *token == "--bin"
+                    && !next.is_empty()
+                    && !next.starts_with('<')
+                    && !ws.binaries.contains(next)
+                {
+                    problems.push(format!("{place}: `--bin {next}`: no such binary"));
+                }
+                if *token == "-p"
+                    && tokens[..i].contains(&"cargo")
+                    && !next.is_empty()
+                    && !next.starts_with('<')
+                    && !next.contains("STAGE")
+                {
+                    if !ws.packages.contains(next) {
+                        problems.push(format!("{place}: `-p {next}`: no such package"));
+                    } else if i >= 2 && tokens[i - 1] == "test" && tokens[i - 2] == "cargo" {
+                        let filter = tokens.get(i + 2).copied().unwrap_or("");
+                        let is_filter = !filter.is_empty()
+                            && filter.chars().all(|c| c.is_alphanumeric() || c == '_')
+                            && filter.contains('_')
+                            || filter.starts_with("step");
+                        if is_filter
+                            && !ws
+                                .tests
+                                .iter()
+                                .any(|(p, t)| p == next && t.contains(filter))
+                        {
+                            problems.push(format!(
+                                "{place}: `cargo test -p {next} {filter}` would run no test: no test of {next} has `{filter}` in its name"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "lessons name things that do not exist:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// Names that look like ours but are not: tools and Python files a lesson
+/// may mention.
+const ALLOWED_OTHER_NAMES: &[&str] = &[
+    "python-server",
+    "python-client",
+    "your-server",
+    "your-client",
+];
+
+#[test]
+fn the_book_lists_every_page() {
+    let summary_path = root().join("lessons/SUMMARY.md");
+    let Ok(summary) = fs::read_to_string(&summary_path) else {
+        panic!("lessons/SUMMARY.md is missing: it is the book's table of contents");
+    };
+    let listed: BTreeSet<String> = links(&summary).into_iter().map(|(_, t)| t).collect();
+    let mut missing = Vec::new();
+    for page in pages() {
+        let Ok(inside) = page.strip_prefix(root().join("lessons")) else {
+            continue;
+        };
+        let name = inside.display().to_string();
+        if name != "SUMMARY.md" && !listed.contains(&name) {
+            missing.push(name);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "lessons/SUMMARY.md does not list: {missing:?} (add a line `- [Title](page.md)`)"
+    );
+}
