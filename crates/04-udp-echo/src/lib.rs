@@ -17,7 +17,7 @@ use std::io::{self, ErrorKind};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket};
 use std::time::{Duration, Instant};
 
-use kit::Stop;
+use kit::{Stop, printable};
 
 /// Where the server listens and the client sends when no address is given.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:7852";
@@ -39,6 +39,9 @@ pub const MAX_PAYLOAD_V4: usize = 65_535 - 20 - 8;
 pub const MAX_PAYLOAD_V6: usize = 65_535 - 8;
 // ANCHOR_END: sizes
 
+/// How many bytes of each datagram the server's log shows.
+const SHOWN: usize = 60;
+
 /// What a server did before it was stopped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Served {
@@ -52,15 +55,9 @@ pub struct Served {
 
 // ANCHOR: serve
 /// Answers every datagram on an already bound socket with the same bytes,
-/// until a stop is requested; then returns what it served.
-///
-/// `log` is told about each datagram: who sent it, its bytes, and what
-/// `send_to` said about the reply.
-pub fn serve(
-    socket: &UdpSocket,
-    stop: &Stop,
-    mut log: impl FnMut(SocketAddr, &[u8], &io::Result<usize>),
-) -> io::Result<Served> {
+/// until a stop is requested; then returns what it served. Like the
+/// tutorial, it prints who sent each datagram and what it held.
+pub fn serve(socket: &UdpSocket, stop: &Stop) -> io::Result<Served> {
     let mut served = Served::default();
     let mut buf = vec![0u8; RECV_SIZE];
     loop {
@@ -98,10 +95,18 @@ pub fn serve(
         let sent = socket.send_to(message, peer);
         served.datagrams += 1;
         served.bytes += n as u64;
-        if sent.is_err() {
-            served.failed += 1;
+        // Bytes from the network are not necessarily text, and may hold
+        // terminal escape sequences: print them made harmless (and only the
+        // start of a long one).
+        let shown = printable(&message[..n.min(SHOWN)]);
+        let more = if n > SHOWN { "..." } else { "" };
+        match sent {
+            Ok(_) => println!("from {peer}: {n} bytes: {shown}{more}; echoed"),
+            Err(e) => {
+                served.failed += 1;
+                println!("from {peer}: {n} bytes: {shown}{more}; the reply failed: {e}");
+            }
         }
-        log(peer, message, &sent);
     }
 }
 // ANCHOR_END: serve

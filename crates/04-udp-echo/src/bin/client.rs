@@ -35,6 +35,7 @@ examples:
   printf 'one\\ntwo\\n' | udp-echo-client 127.0.0.1:7852 --timeout-ms 200
 ";
 
+// ANCHOR: main
 fn main() -> ExitCode {
     kit::run(HELP, |cli| {
         let connect = cli.flag("--connect");
@@ -92,6 +93,7 @@ fn main() -> ExitCode {
         }
     })
 }
+// ANCHOR_END: main
 
 /// Sends one message, prints the reply, and says on stderr when it took
 /// more than one try or strangers wrote to us.

@@ -7,7 +7,7 @@
 use std::net::UdpSocket;
 use std::process::ExitCode;
 
-use kit::{Context, Stop, printable};
+use kit::{Context, Stop};
 use udp_echo::{DEFAULT_ADDR, serve};
 
 const HELP: &str = "\
@@ -23,46 +23,37 @@ example:
   udp-echo-client 127.0.0.1:7852 hello
 ";
 
-/// How many bytes of each datagram the log shows.
-const SHOWN: usize = 60;
-
+// ANCHOR: main
 fn main() -> ExitCode {
     kit::run(HELP, |cli| {
         let addr = cli.addr(DEFAULT_ADDR)?;
         cli.finish()?;
 
         // Python: s = socket.socket(AF_INET, SOCK_DGRAM); s.bind(addr)
-        // No listen(): there are no connections to queue. From here the
-        // kernel keeps each datagram that arrives for this port in the
-        // socket's receive buffer until we recv_from() it, and drops new
-        // ones, silently, while that buffer is full.
+        // `UdpSocket::bind` makes both system calls. There is no listen():
+        // there are no connections to queue. From here the kernel keeps each
+        // datagram that arrives for this port in the socket's receive buffer
+        // until we recv_from() it, and silently drops new ones while that
+        // buffer is full.
         let socket = UdpSocket::bind(&addr).context(format_args!("cannot bind to {addr}"))?;
-        // With port 0 the OS picked the port; local_addr() says which.
-        println!("listening on {}", socket.local_addr()?);
 
+        // Ctrl-C while we wait in recv_from() should end the server with a
+        // summary and exit 0; kit::Stop wakes the blocked call by sending
+        // the socket an empty datagram. Wired up before we announce the
+        // address, since a script may press "Ctrl-C" right after that.
         let stop = Stop::on_ctrl_c()?;
         stop.wake_recv_from(&socket)?;
 
-        let served = serve(&socket, &stop, |peer, message, sent| {
-            let more = if message.len() > SHOWN { "..." } else { "" };
-            let shown = printable(&message[..message.len().min(SHOWN)]);
-            match sent {
-                Ok(_) => println!(
-                    "from {peer}: {} bytes: {shown}{more}; echoed",
-                    message.len()
-                ),
-                Err(e) => println!(
-                    "from {peer}: {} bytes: {shown}{more}; the reply failed: {e}",
-                    message.len()
-                ),
-            }
-        })?;
+        // With port 0 the OS picked the port; local_addr() says which.
+        println!("listening on {}", socket.local_addr()?);
 
+        let served = serve(&socket, &stop)?;
+
+        let s = if served.datagrams == 1 { "" } else { "s" };
         let failed = match served.failed {
             0 => String::new(),
             n => format!("; {n} replies failed"),
         };
-        let s = if served.datagrams == 1 { "" } else { "s" };
         println!(
             "stopped by Ctrl-C; echoed {} datagram{s} ({} bytes){failed}",
             served.datagrams, served.bytes
@@ -70,3 +61,4 @@ fn main() -> ExitCode {
         Ok(())
     })
 }
+// ANCHOR_END: main
