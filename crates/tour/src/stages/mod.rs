@@ -6,6 +6,7 @@ use harness::Fail;
 use crate::show::Tour;
 
 mod s01_tcp_single;
+mod s04_udp_echo;
 
 pub struct Stage {
     pub number: u32,
@@ -15,4 +16,4 @@ pub struct Stage {
     pub run: fn(&Tour) -> Result<(), Fail>,
 }
 
-pub const STAGES: &[Stage] = &[s01_tcp_single::STAGE];
+pub const STAGES: &[Stage] = &[s01_tcp_single::STAGE, s04_udp_echo::STAGE];
