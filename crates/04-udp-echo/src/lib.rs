@@ -242,9 +242,10 @@ pub fn request(
             }
         }
     }
-    let times = match tries {
-        1 => "once".to_string(),
-        n => format!("{n} times"),
+    let ms = retry.timeout.as_millis();
+    let tried = match tries {
+        1 => format!("sent it once, waited {ms} ms,"),
+        n => format!("sent it {n} times, waiting {ms} ms after each,"),
     };
     let strangers = match stranger {
         Some(addr) => format!(" (and ignored {ignored} datagrams from others, first {addr})"),
@@ -253,11 +254,10 @@ pub fn request(
     Err(io::Error::new(
         ErrorKind::TimedOut,
         format!(
-            "sent it {times}, waiting {} ms after each, and no reply came{strangers}; \
+            "{tried} and no reply came{strangers}; \
              UDP gives no delivery guarantee: the datagram or its reply may be lost, and a \
              missing server goes unreported (try --timeout-ms, --retries, or --connect to \
-             hear of a closed port)",
-            retry.timeout.as_millis()
+             hear of a closed port)"
         ),
     ))
 }
