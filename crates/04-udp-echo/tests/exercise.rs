@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use harness::{Check, Fail, Finished, Proc, Server, TIMEOUT, check, check_eq};
 use kit::Stop;
-use udp_echo::{MAX_PAYLOAD_V4, RECV_SIZE, Served, serve};
+use udp_echo::{MAX_PAYLOAD_V4, RECV_SIZE, Retry, Served, client_socket, request, serve};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_udp-echo-server");
 const CLIENT: &str = env!("CARGO_BIN_EXE_udp-echo-client");
@@ -357,6 +357,32 @@ fn step3_a_client_that_went_away_does_not_stop_the_server() -> Check {
 }
 
 // ---------------------------------------------------------------- step 4: the client
+
+#[test]
+fn step4_request_returns_the_reply_after_one_try() -> Check {
+    let server = LibServer::start()?;
+    let socket = client_socket(server.addr)?;
+    let retry = Retry {
+        timeout: Duration::from_secs(2),
+        retries: 0,
+    };
+    let reply = request(&socket, server.addr, b"hello", retry).map_err(|e| {
+        Fail(format!(
+            "request() failed: {e}. It sends with send_to(message, server), then waits in recv_from for a datagram from the server"
+        ))
+    })?;
+    check_eq!(
+        String::from_utf8_lossy(&reply.bytes),
+        "hello",
+        "request() returns the bytes of the reply datagram: buf[..n]"
+    );
+    check_eq!(
+        (reply.tries, reply.ignored),
+        (1, 0),
+        "nothing was lost and nobody else wrote: one try, nothing ignored"
+    );
+    Ok(())
+}
 
 #[test]
 fn step4_the_client_prints_the_servers_reply() -> Check {
