@@ -75,7 +75,7 @@ pub fn serve(socket: &UdpSocket, stop: &Stop) -> io::Result<Served> {
             // "port unreachable": that client had gone). That is news about
             // an old datagram, not a reason to stop serving everyone else.
             // Linux tells only connected sockets, so this never fires there.
-            Err(e) if matches!(e.kind(), ErrorKind::ConnectionReset) => continue,
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => continue,
             Err(e) => return Err(e),
         };
         if stop.requested() {
