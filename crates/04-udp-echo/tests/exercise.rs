@@ -255,6 +255,28 @@ fn step2_an_empty_datagram_is_a_message_too_and_is_echoed() -> Check {
 }
 
 #[test]
+fn step2_non_utf8_bytes_and_terminal_escapes_come_back_exact_and_are_logged_harmless() -> Check {
+    let server = Server::start(SERVER, &["127.0.0.1:0"])?;
+    let to: SocketAddr = server
+        .addr()
+        .parse()
+        .map_err(|_| Fail::new("bad `listening on` address"))?;
+    let nasty = b"\x1b[2J\xff\xfeend".to_vec();
+    let reply = echo(&socket()?, to, &nasty)?;
+    check_eq!(
+        reply,
+        nasty,
+        "the echo carries bytes, not text: send back buf[..n] as it is"
+    );
+    let line = server.line_containing("end")?;
+    check!(
+        !line.contains('\u{1b}') && line.contains(r"\u{1b}") && line.contains(r"\xff"),
+        "log what a peer sent through kit::printable, so an escape sequence cannot clear or recolour the terminal; the log line was {line:?}"
+    );
+    Ok(())
+}
+
+#[test]
 fn step2_the_largest_ipv4_datagram_65507_bytes_is_echoed_whole() -> Check {
     let server = LibServer::start()?;
     let client = socket()?;
