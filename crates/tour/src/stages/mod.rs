@@ -8,6 +8,7 @@ use crate::show::Tour;
 mod s01_tcp_single;
 mod s02_tcp_loop;
 mod s03_tcp_threaded;
+mod s04_udp_echo;
 
 pub struct Stage {
     pub number: u32,
@@ -21,4 +22,5 @@ pub const STAGES: &[Stage] = &[
     s01_tcp_single::STAGE,
     s02_tcp_loop::STAGE,
     s03_tcp_threaded::STAGE,
+    s04_udp_echo::STAGE,
 ];

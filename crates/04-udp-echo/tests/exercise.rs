@@ -1,0 +1,807 @@
+//! Exercise checks for stage 4, `udp-echo`, in the order a student meets them.
+//!
+//! `cargo test -p udp-echo step1` runs the first rung, `step2` the next, and
+//! so on; `cargo test -p udp-echo` runs them all. Each failure says what to
+//! look at. The server is started on port 0 (the OS picks a free port), and
+//! every socket here has a read timeout, so no check can hang.
+
+use std::io;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::mpsc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use harness::{Check, Fail, Finished, Proc, Server, TIMEOUT, check, check_eq};
+use kit::Stop;
+use udp_echo::{MAX_PAYLOAD_V4, RECV_SIZE, Retry, Served, client_socket, request, serve};
+
+const SERVER: &str = env!("CARGO_BIN_EXE_udp-echo-server");
+const CLIENT: &str = env!("CARGO_BIN_EXE_udp-echo-client");
+
+/// The contract: a stopped server is gone within one second. A little slack
+/// for a busy machine; kit exits with code 1 anyway if a server is still
+/// running 0.9 s after the signal.
+const STOP_LIMIT: Duration = Duration::from_millis(1500);
+
+// ---------------------------------------------------------------- helpers
+
+/// A socket for the test to play a client (or a fake server) with: bound to
+/// a free loopback port, with a read timeout so a missing reply fails the
+/// check instead of hanging it.
+fn socket() -> Result<UdpSocket, Fail> {
+    let socket = UdpSocket::bind("127.0.0.1:0")?;
+    socket.set_read_timeout(Some(TIMEOUT))?;
+    Ok(socket)
+}
+
+/// The address a test socket is bound to.
+fn addr_of(socket: &UdpSocket) -> Result<SocketAddr, Fail> {
+    Ok(socket.local_addr()?)
+}
+
+/// Receives one datagram, or fails with `hint` when none comes in time.
+fn receive(socket: &UdpSocket, hint: &str) -> Result<(Vec<u8>, SocketAddr), Fail> {
+    let mut buf = vec![0u8; RECV_SIZE];
+    match socket.recv_from(&mut buf) {
+        Ok((n, from)) => Ok((buf[..n].to_vec(), from)),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            Err(Fail(format!(
+                "no datagram within {} s: {hint}",
+                TIMEOUT.as_secs()
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sends `message` from `socket` to `server` and returns the reply, which
+/// must come from the server's address.
+fn echo(socket: &UdpSocket, server: SocketAddr, message: &[u8]) -> Result<Vec<u8>, Fail> {
+    let sent = socket.send_to(message, server)?;
+    check_eq!(sent, message.len(), "send_to sent part of a datagram?");
+    let (reply, from) = receive(
+        socket,
+        "the server did not answer; it must send_to() the address that recv_from() returned",
+    )?;
+    check_eq!(
+        from,
+        server,
+        "the reply came from another address than the server's"
+    );
+    Ok(reply)
+}
+
+/// The library's `serve` running on a thread, on a socket bound to port 0.
+/// Dropping it requests a stop, so a failing check does not leave it behind.
+struct LibServer {
+    addr: SocketAddr,
+    stop: Stop,
+    done: mpsc::Receiver<io::Result<Served>>,
+    _thread: JoinHandle<()>,
+}
+
+impl LibServer {
+    fn start() -> Result<LibServer, Fail> {
+        // Bound here and handed over: never bind, drop and bind again.
+        let socket = UdpSocket::bind("127.0.0.1:0")?;
+        let addr = socket.local_addr()?;
+        let stop = Stop::new();
+        stop.wake_recv_from(&socket)?;
+        let (done_tx, done) = mpsc::channel();
+        let thread_stop = stop.clone();
+        let thread = thread::spawn(move || {
+            let _ = done_tx.send(serve(&socket, &thread_stop));
+        });
+        Ok(LibServer {
+            addr,
+            stop,
+            done,
+            _thread: thread,
+        })
+    }
+
+    /// Requests a stop and waits (briefly) for `serve` to return.
+    fn stop(self) -> Result<Served, Fail> {
+        self.stop.request();
+        match self.done.recv_timeout(Duration::from_secs(1)) {
+            Ok(served) => Ok(served?),
+            Err(_) => Err(Fail::new(
+                "serve() did not return within 1 s of the stop request: after every recv_from, check stop.requested() and return when it is set",
+            )),
+        }
+    }
+}
+
+impl Drop for LibServer {
+    fn drop(&mut self) {
+        self.stop.request();
+    }
+}
+
+/// Runs the client binary with `args` and `stdin`, while a fake server on
+/// `fake` does what `play` says; returns both outcomes.
+fn client_against<T: Send + 'static>(
+    fake: UdpSocket,
+    args: &[&str],
+    stdin: &[u8],
+    play: impl FnOnce(UdpSocket) -> Result<T, Fail> + Send + 'static,
+) -> Result<(Finished, T), Fail> {
+    let player = thread::spawn(move || play(fake));
+    let finished = harness::run(CLIENT, args, stdin).map_err(|e| {
+        Fail(format!(
+            "the client did not end by itself: does it set a read timeout (set_read_timeout) before recv_from, and stop after its retries? ({e})"
+        ))
+    })?;
+    let played = player
+        .join()
+        .map_err(|_| Fail::new("the test's fake server panicked"))??;
+    Ok((finished, played))
+}
+
+/// Counts the datagrams waiting on `socket` without blocking long.
+fn drain(socket: &UdpSocket) -> Result<Vec<Vec<u8>>, Fail> {
+    socket.set_read_timeout(Some(Duration::from_millis(50)))?;
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; RECV_SIZE];
+    while let Ok((n, _)) = socket.recv_from(&mut buf) {
+        got.push(buf[..n].to_vec());
+    }
+    Ok(got)
+}
+
+/// A UDP port that refuses our datagrams, and the guard that keeps it so.
+///
+/// Binding port 0 and letting go of it would race with every other test
+/// asking for a port. Instead the port stays bound, to a socket connected to
+/// some other peer: the kernel hands such a socket only its peer's
+/// datagrams, so ours find no socket and are answered with an ICMP "port
+/// unreachable", exactly as if nothing were bound there.
+fn closed_port() -> Result<(UdpSocket, String), Fail> {
+    let guard = UdpSocket::bind("127.0.0.1:0")?;
+    let elsewhere = UdpSocket::bind("127.0.0.1:0")?;
+    guard.connect(elsewhere.local_addr()?)?;
+    let addr = guard.local_addr()?.to_string();
+    Ok((guard, addr))
+}
+
+/// `bytes` distinct-looking bytes covering all 256 values, most of them not
+/// valid UTF-8: a datagram carries bytes, not text.
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 + i / 256) as u8).collect()
+}
+
+// ---------------------------------------------------------------- step 1: the server answers
+
+#[test]
+fn step1_the_server_prints_listening_on_and_echoes_a_datagram() -> Check {
+    let server = Server::start(SERVER, &["127.0.0.1:0"])?;
+    let to: SocketAddr = server
+        .addr()
+        .parse()
+        .map_err(|_| Fail(format!("`listening on {}`: not an address", server.addr())))?;
+    let client = socket()?;
+    let reply = echo(&client, to, b"hello")?;
+    check_eq!(
+        String::from_utf8_lossy(&reply),
+        "hello",
+        "the reply must be the same bytes as the datagram: send_to(&buf[..n], addr)"
+    );
+    Ok(())
+}
+
+#[test]
+fn step1_the_server_logs_the_address_each_datagram_came_from() -> Check {
+    let server = Server::start(SERVER, &["127.0.0.1:0"])?;
+    let to: SocketAddr = server
+        .addr()
+        .parse()
+        .map_err(|_| Fail::new("bad `listening on` address"))?;
+    for _ in 0..2 {
+        let client = socket()?;
+        echo(&client, to, b"who am I")?;
+        let me = addr_of(&client)?.to_string();
+        server.line_containing(&me).map_err(|e| {
+            Fail(format!(
+                "the server should log the sender's address ({me}) that recv_from returned: a UDP server knows a client by nothing else. {e}"
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- step 2: byte-exact echo
+
+#[test]
+fn step2_the_echo_is_byte_exact_for_sizes_from_1_to_60000() -> Check {
+    let server = LibServer::start()?;
+    let client = socket()?;
+    for size in [
+        1, 2, 100, 1023, 1024, 1025, 1472, 1473, 4096, 8192, 9000, 32768, 60000,
+    ] {
+        let message = pattern(size);
+        let reply = echo(&client, server.addr, &message)?;
+        check!(
+            reply.len() == size,
+            "a {size}-byte datagram came back as {} bytes: recv_from cuts a datagram to the buffer it is given, silently. The server's buffer must hold any datagram (65,535 bytes, RECV_SIZE), not 1024 like the tutorial's recvfrom(1024)",
+            reply.len()
+        );
+        check!(
+            reply == message,
+            "a {size}-byte datagram came back the same length but with other bytes: send back exactly buf[..n], the n bytes recv_from returned"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn step2_an_empty_datagram_is_a_message_too_and_is_echoed() -> Check {
+    let server = LibServer::start()?;
+    let client = socket()?;
+    let reply = echo(&client, server.addr, b"")
+        .map_err(|e| Fail(format!("an empty datagram from a client got no reply. To tell kit::Stop's wake-up datagram from a client's, check stop.requested(), never the size. ({e})")))?;
+    check_eq!(reply, Vec::<u8>::new(), "an empty datagram echoes as empty");
+    let reply = echo(&client, server.addr, b"still there?")?;
+    check_eq!(
+        reply,
+        b"still there?".to_vec(),
+        "after an empty datagram the server must go on serving"
+    );
+    Ok(())
+}
+
+#[test]
+fn step2_non_utf8_bytes_and_terminal_escapes_come_back_exact_and_are_logged_harmless() -> Check {
+    let server = Server::start(SERVER, &["127.0.0.1:0"])?;
+    let to: SocketAddr = server
+        .addr()
+        .parse()
+        .map_err(|_| Fail::new("bad `listening on` address"))?;
+    let nasty = b"\x1b[2J\xff\xfeend".to_vec();
+    let reply = echo(&socket()?, to, &nasty)?;
+    check_eq!(
+        reply,
+        nasty,
+        "the echo carries bytes, not text: send back buf[..n] as it is"
+    );
+    let line = server.line_containing("end")?;
+    check!(
+        !line.contains('\u{1b}') && line.contains(r"\u{1b}") && line.contains(r"\xff"),
+        "log what a peer sent through kit::printable, so an escape sequence cannot clear or recolour the terminal; the log line was {line:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn step2_the_largest_ipv4_datagram_65507_bytes_is_echoed_whole() -> Check {
+    let server = LibServer::start()?;
+    let client = socket()?;
+    let message = pattern(MAX_PAYLOAD_V4);
+    let reply = echo(&client, server.addr, &message)?;
+    check!(
+        reply.len() == message.len(),
+        "a {MAX_PAYLOAD_V4}-byte datagram came back as {} bytes: recv_from cuts a datagram to its buffer, so the buffer must be at least 65,507 bytes (use RECV_SIZE), and the reply must be buf[..n]",
+        reply.len()
+    );
+    check!(
+        reply == message,
+        "the {MAX_PAYLOAD_V4}-byte reply has other bytes than the datagram: send back buf[..n]"
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- step 3: datagrams and many senders
+
+#[test]
+fn step3_datagram_boundaries_are_kept_three_sends_are_three_receives() -> Check {
+    let server = LibServer::start()?;
+    let client = socket()?;
+    let messages: [&[u8]; 3] = [b"one", b"two", b"three"];
+    // All three go out before any is read: on TCP they could arrive as one
+    // read of "onetwothree"; on UDP each stays a datagram of its own.
+    for m in messages {
+        client.send_to(m, server.addr)?;
+    }
+    for m in messages {
+        let (reply, _) = receive(&client, "one of three datagrams got no reply")?;
+        check_eq!(
+            reply,
+            m.to_vec(),
+            "each datagram must come back as its own datagram, in order on loopback"
+        );
+    }
+    check!(
+        drain(&client)?.is_empty(),
+        "three datagrams must get three replies, no more"
+    );
+    let served = server.stop()?;
+    check_eq!(
+        served.datagrams,
+        3,
+        "serve() should count three datagrams: one per recv_from"
+    );
+    Ok(())
+}
+
+#[test]
+fn step3_several_clients_at_once_each_get_their_own_replies() -> Check {
+    let server = LibServer::start()?;
+    let clients = (0..8).map(|_| socket()).collect::<Result<Vec<_>, _>>()?;
+    // Everybody sends before anybody reads, so the replies are in flight
+    // together and each must find its way to the right port.
+    for (i, c) in clients.iter().enumerate() {
+        c.send_to(format!("client {i}").as_bytes(), server.addr)?;
+    }
+    for (i, c) in clients.iter().enumerate() {
+        let (reply, _) = receive(
+            c,
+            &format!(
+                "client {i} got no reply: answer each datagram with send_to(data, addr), addr being what recv_from returned for THAT datagram"
+            ),
+        )?;
+        check_eq!(
+            String::from_utf8_lossy(&reply),
+            format!("client {i}"),
+            "a client got someone else's reply: send each reply to the address its datagram came from"
+        );
+    }
+    check!(
+        drain(&clients[0])?.is_empty(),
+        "client 0 got more than its one reply: each datagram is answered once, to its own sender"
+    );
+    Ok(())
+}
+
+#[test]
+fn step3_a_client_that_went_away_does_not_stop_the_server() -> Check {
+    let server = LibServer::start()?;
+    let gone = socket()?;
+    gone.send_to(b"bye", server.addr)?;
+    drop(gone); // its reply goes to a closed port: an ICMP error, nothing more
+    let client = socket()?;
+    let reply = echo(&client, server.addr, b"next")?;
+    check_eq!(
+        reply,
+        b"next".to_vec(),
+        "the server must go on after a reply to a client that is gone"
+    );
+    let served = server.stop()?;
+    check_eq!(
+        served.datagrams,
+        2,
+        "serve() should count both datagrams it answered"
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- step 4: the client
+
+#[test]
+fn step4_request_returns_the_reply_after_one_try() -> Check {
+    let server = LibServer::start()?;
+    let socket = client_socket(server.addr)?;
+    let retry = Retry {
+        timeout: Duration::from_secs(2),
+        retries: 0,
+    };
+    let reply = request(&socket, server.addr, b"hello", retry).map_err(|e| {
+        Fail(format!(
+            "request() failed: {e}. It sends with send_to(message, server), then waits in recv_from for a datagram from the server"
+        ))
+    })?;
+    check_eq!(
+        String::from_utf8_lossy(&reply.bytes),
+        "hello",
+        "request() returns the bytes of the reply datagram: buf[..n]"
+    );
+    check_eq!(
+        (reply.tries, reply.ignored),
+        (1, 0),
+        "nothing was lost and nobody else wrote: one try, nothing ignored"
+    );
+    Ok(())
+}
+
+#[test]
+fn step4_the_client_prints_the_servers_reply() -> Check {
+    let server = Server::start(SERVER, &["127.0.0.1:0"])?;
+    let out = harness::run(CLIENT, &[server.addr(), "hello", "there"], b"")?;
+    out.expect_code(0, "the client should exit 0 after printing the reply")?;
+    check_eq!(
+        out.stdout,
+        vec!["hello there".to_string()],
+        "the client sends its words joined by spaces as one datagram and prints the reply"
+    );
+    Ok(())
+}
+
+#[test]
+fn step4_the_client_prints_a_long_reply_whole() -> Check {
+    let server = Server::start(SERVER, &["127.0.0.1:0"])?;
+    let long = "0123456789".repeat(6000);
+    let out = harness::run(CLIENT, &[server.addr()], format!("{long}\n").as_bytes())?;
+    out.expect_code(0, "the client should exit 0 after printing the reply")?;
+    let got = out.stdout.first().map_or(0, |l| l.len());
+    check!(
+        out.stdout.len() == 1 && got == long.len(),
+        "a 60,000-byte reply came out as {got} bytes: the client's receive buffer must hold any datagram too (RECV_SIZE), or recv_from cuts the reply short"
+    );
+    Ok(())
+}
+
+#[test]
+fn step4_the_client_sends_each_stdin_line_as_one_datagram() -> Check {
+    let fake = socket()?;
+    let to = addr_of(&fake)?.to_string();
+    // The fake server answers like a tutorial server that is not an echo:
+    // the client must print whatever comes back.
+    let (out, seen) = client_against(fake, &[&to], b"a\nbb\n\nccc\n", |fake| {
+        let mut seen = Vec::new();
+        for _ in 0..4 {
+            let (m, from) = receive(
+                &fake,
+                "the client sent fewer datagrams than lines: read one line, send it as one datagram, wait for its reply, then the next line",
+            )?;
+            fake.send_to(&[b"re:".as_slice(), &m].concat(), from)?;
+            seen.push(String::from_utf8_lossy(&m).into_owned());
+        }
+        Ok(seen)
+    })?;
+    out.expect_code(0, "the client should exit 0 when stdin ends")?;
+    check_eq!(
+        seen,
+        vec!["a", "bb", "", "ccc"],
+        "each line of stdin, without its newline, is one datagram (an empty line an empty one)"
+    );
+    check_eq!(
+        out.stdout,
+        vec!["re:a", "re:bb", "re:", "re:ccc"],
+        "the client prints each reply on its own line"
+    );
+    Ok(())
+}
+
+#[test]
+fn step4_the_client_sends_again_when_the_first_datagram_is_lost() -> Check {
+    let fake = socket()?;
+    let to = addr_of(&fake)?.to_string();
+    let args = [to.as_str(), "--timeout-ms", "200", "--retries", "2", "ping"];
+    let (out, ()) = client_against(fake, &args, b"", |fake| {
+        // "Lose" the first datagram: read it and do not answer.
+        receive(&fake, "the client sent nothing")?;
+        let (m, from) = receive(
+            &fake,
+            "after a lost datagram the client must send it again when its read timeout expires",
+        )?;
+        fake.send_to(&m, from)?;
+        Ok(())
+    })?;
+    out.expect_code(
+        0,
+        "the second try got a reply, so the client should succeed",
+    )?;
+    check_eq!(
+        out.stdout,
+        vec!["ping".to_string()],
+        "the reply to the second try"
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- step 5: no guarantee
+
+#[test]
+fn step5_with_no_reply_the_client_tries_a_bounded_number_of_times_then_fails() -> Check {
+    // A socket that takes datagrams and never answers: a lost reply, or a
+    // server that is not there, look exactly like this to the client.
+    let hole = socket()?;
+    let to = addr_of(&hole)?.to_string();
+    let mut client = Proc::spawn(
+        CLIENT,
+        &[&to, "--timeout-ms", "100", "--retries", "2", "hello"],
+    )?;
+    client.close_stdin();
+    let out = client.wait_within(Duration::from_secs(3)).map_err(|e| {
+        Fail(format!(
+            "no read timeout set, or retries without end: the client would wait forever for a lost reply. Call set_read_timeout before recv_from and stop after --retries more sends. ({e})"
+        ))
+    })?;
+    out.expect_code(1, "after its last try the client must fail with exit 1")?;
+    out.expect_one_error_line()?;
+    let err = out.stderr_text();
+    check!(
+        err.contains("3 times") && err.contains("UDP"),
+        "the error should say what was tried (sent 3 times) and that UDP gives no delivery guarantee; it was: {err}"
+    );
+    let got = drain(&hole)?;
+    check_eq!(
+        got.len(),
+        3,
+        "with --retries 2 the message goes out 1 + 2 = 3 times, no more, no less"
+    );
+    check!(
+        got.iter().all(|m| m == b"hello"),
+        "every try sends the same message"
+    );
+    Ok(())
+}
+
+#[test]
+fn step5_with_default_flags_the_client_gives_up_within_a_few_seconds() -> Check {
+    let hole = socket()?;
+    let to = addr_of(&hole)?.to_string();
+    let mut client = Proc::spawn(CLIENT, &[&to, "hello"])?;
+    client.close_stdin();
+    let out = client.wait_within(Duration::from_secs(6)).map_err(|e| {
+        Fail(format!(
+            "with no server the client must end by itself within a few seconds: a default read timeout (about 1 s) and a few retries. ({e})"
+        ))
+    })?;
+    out.expect_code(1, "no reply at all is a failure")?;
+    check!(
+        out.took < Duration::from_millis(5500),
+        "the defaults took {:?}; keep them to a few seconds in all",
+        out.took
+    );
+    Ok(())
+}
+
+#[test]
+fn step5_replies_from_other_addresses_are_ignored() -> Check {
+    let fake = socket()?;
+    let stranger = socket()?;
+    let stranger_addr = addr_of(&stranger)?;
+    let to = addr_of(&fake)?.to_string();
+    let (out, ()) = client_against(
+        fake,
+        &[&to, "--timeout-ms", "3000", "hello"],
+        b"",
+        move |fake| {
+            let (_, client) = receive(&fake, "the client sent nothing")?;
+            // Anyone who learns the client's port can write to it, and this
+            // datagram arrives first.
+            stranger.send_to(b"spoofed", client)?;
+            fake.send_to(b"real", client)?;
+            Ok(())
+        },
+    )?;
+    out.expect_code(0, "the real reply came, so the client should succeed")?;
+    check!(
+        out.stdout == ["real"],
+        "the client printed {:?}: it took a datagram from {stranger_addr}, which is not the server. Compare the address recv_from returns with the server's and ignore the rest: anyone can send to a UDP socket",
+        out.stdout
+    );
+    Ok(())
+}
+
+#[test]
+fn step5_with_connect_a_closed_port_is_reported_as_refused() -> Check {
+    let (_guard, to) = closed_port()?;
+    let mut client = Proc::spawn(
+        CLIENT,
+        &[
+            &to,
+            "--connect",
+            "--timeout-ms",
+            "3000",
+            "--retries",
+            "0",
+            "hi",
+        ],
+    )?;
+    client.close_stdin();
+    let out = client.wait_within(Duration::from_secs(5))?;
+    out.expect_code(1, "nothing is bound to that port: the client must fail")?;
+    out.expect_one_error_line()?;
+    let err = out.stderr_text().to_lowercase();
+    check!(
+        err.contains("refused") && out.took < Duration::from_millis(2000),
+        "with --connect, socket.connect(server) makes the kernel report the ICMP 'port unreachable' as connection refused, at once, instead of a timeout; took {:?}, stderr: {err}",
+        out.took
+    );
+    Ok(())
+}
+
+#[test]
+fn step5_without_connect_a_closed_port_is_only_silence() -> Check {
+    let (_guard, to) = closed_port()?;
+    let out = harness::run(
+        CLIENT,
+        &[&to, "--timeout-ms", "100", "--retries", "0", "hi"],
+        b"",
+    )?;
+    out.expect_code(1, "nothing is bound to that port: the client must fail")?;
+    let err = out.stderr_text();
+    check!(
+        !err.to_lowercase().contains("refused"),
+        "without --connect the socket must not be connected (use send_to/recv_from): an unconnected socket is not told about the ICMP error, so this can only time out; stderr: {err}"
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- step 6: the limits of a datagram
+
+#[test]
+fn step6_a_datagram_longer_than_the_buffer_is_cut_short_without_an_error() -> Check {
+    // Plain std, no stage code: how recv_from treats a small buffer on Linux.
+    let a = socket()?;
+    let b = socket()?;
+    a.send_to(&[b'x'; 100], addr_of(&b)?)?;
+    a.send_to(b"next", addr_of(&b)?)?;
+    let mut tiny = [0u8; 10];
+    let (n, from) = b.recv_from(&mut tiny)?;
+    check_eq!(
+        n,
+        10,
+        "recv_from returns only what fits in the buffer, and no error"
+    );
+    check_eq!(from, addr_of(&a)?, "it still says who sent it");
+    let (rest, _) = receive(&b, "the second datagram went missing")?;
+    check_eq!(
+        rest,
+        b"next".to_vec(),
+        "the other 90 bytes are gone: the next recv_from returns the NEXT datagram"
+    );
+    Ok(())
+}
+
+#[test]
+fn step6_send_to_refuses_a_datagram_over_65507_bytes_on_ipv4() -> Check {
+    let a = socket()?;
+    let b = socket()?;
+    check_eq!(
+        MAX_PAYLOAD_V4,
+        65_507,
+        "65,535 (IPv4's total length) - 20 (IPv4 header) - 8 (UDP header)"
+    );
+    let fits = a.send_to(&vec![1u8; MAX_PAYLOAD_V4], addr_of(&b)?)?;
+    check_eq!(
+        fits,
+        MAX_PAYLOAD_V4,
+        "send_to sends a whole datagram or nothing"
+    );
+    let (got, _) = receive(&b, "the largest datagram was not delivered")?;
+    check_eq!(got.len(), MAX_PAYLOAD_V4, "it arrives whole");
+    match a.send_to(&vec![1u8; MAX_PAYLOAD_V4 + 1], addr_of(&b)?) {
+        Ok(n) => Err(Fail(format!(
+            "send_to of 65,508 bytes returned Ok({n}); Linux refuses it with EMSGSIZE"
+        ))),
+        Err(e) => {
+            check!(
+                e.to_string().contains("too long"),
+                "expected 'Message too long' (EMSGSIZE), got: {e}"
+            );
+            Ok(())
+        }
+    }
+}
+
+#[test]
+fn step6_the_client_refuses_a_message_too_big_for_one_datagram() -> Check {
+    let hole = socket()?;
+    let to = addr_of(&hole)?.to_string();
+    let mut line = vec![b'x'; MAX_PAYLOAD_V4 + 1];
+    line.push(b'\n');
+    let out = harness::run(CLIENT, &[&to, "--timeout-ms", "100"], &line)?;
+    out.expect_code(1, "a message over 65,507 bytes cannot be sent over IPv4")?;
+    out.expect_one_error_line()?;
+    check!(
+        out.stderr_text().contains("datagram"),
+        "the error should say the message does not fit in one datagram: {}",
+        out.stderr_text()
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- step 7: stopping
+
+#[test]
+fn step7_serve_returns_when_a_stop_is_requested_and_counts_what_it_served() -> Check {
+    let server = LibServer::start()?;
+    let client = socket()?;
+    echo(&client, server.addr, b"hello")?;
+    let served = server.stop()?;
+    check_eq!(
+        served,
+        Served {
+            datagrams: 1,
+            bytes: 5,
+            failed: 0
+        },
+        "serve() returns what it served: 1 datagram of 5 bytes, no failed reply (kit::Stop's wake-up datagram is not a client's: do not count it)"
+    );
+    Ok(())
+}
+
+#[test]
+fn step7_ctrl_c_or_sigterm_stops_the_server_within_one_second_with_a_summary() -> Check {
+    for signal in ["INT", "TERM"] {
+        let server = Server::start(SERVER, &["127.0.0.1:0"])?;
+        let to: SocketAddr = server
+            .addr()
+            .parse()
+            .map_err(|_| Fail::new("bad `listening on` address"))?;
+        echo(&socket()?, to, b"hello")?;
+        server.line_containing("hello")?;
+        server.signal(signal)?;
+        let signalled = Instant::now();
+        let out = server.proc.wait_within(Duration::from_secs(2)).map_err(|e| Fail(format!(
+            "SIG{signal}: the server did not exit. Call stop.wake_recv_from(&socket) before the loop, and check stop.requested() after every recv_from. ({e})"
+        )))?;
+        let took = signalled.elapsed();
+        out.expect_code(0, &format!("SIG{signal} is a normal way to stop a server: exit 0. Exit code 1 means kit found the server still running 900 ms after the signal: still blocked in recv_from? Call stop.wake_recv_from(&socket) before the loop and check stop.requested() after every recv_from"))?;
+        check!(
+            took < STOP_LIMIT,
+            "SIG{signal}: the server took {took:?} to exit; the contract says within 1 s"
+        );
+        let last = out.stdout.last().cloned().unwrap_or_default();
+        check!(
+            last.contains("1 datagram"),
+            "after SIG{signal} the server prints a one-line summary (how many datagrams it echoed: 1); its last line was {last:?}"
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- step 8: the command line
+
+#[test]
+fn step8_a_port_in_use_is_one_clear_error_and_exit_1() -> Check {
+    let taken = socket()?;
+    let addr = addr_of(&taken)?.to_string();
+    let out = harness::run(SERVER, &[&addr], b"")?;
+    out.expect_code(
+        1,
+        "binding a port another socket holds fails at run time: exit 1",
+    )?;
+    out.expect_one_error_line()?;
+    check!(
+        out.stderr_text().contains("in use"),
+        "the error should say the address is in use: {}",
+        out.stderr_text()
+    );
+    Ok(())
+}
+
+#[test]
+fn step8_a_bad_address_or_flag_is_a_usage_error_exit_2() -> Check {
+    let cases: [(&str, &[&str]); 5] = [
+        (SERVER, &["not-an-address"]),
+        (SERVER, &["127.0.0.1:0", "--nope"]),
+        (CLIENT, &["--retries", "many", "hi"]),
+        (CLIENT, &["--timeout-ms", "0", "hi"]),
+        (CLIENT, &["--nope", "hi"]),
+    ];
+    for (exe, args) in cases {
+        let out = harness::run(exe, args, b"")?;
+        out.expect_code(
+            2,
+            &format!("{args:?} is a bad command line: exit 2 with `error: ...` and the usage line"),
+        )?;
+        check!(
+            out.stderr.first().is_some_and(|l| l.starts_with("error: "))
+                && out.stderr.iter().any(|l| l.starts_with("usage: ")),
+            "{args:?}: print `error: ...` then the usage line on stderr; got {:?}",
+            out.stderr
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn step8_help_prints_usage_and_exits_0() -> Check {
+    for exe in [SERVER, CLIENT] {
+        let out = harness::run(exe, &["--help"], b"")?;
+        out.expect_code(0, "--help is not an error")?;
+        check!(
+            out.stdout.first().is_some_and(|l| l.starts_with("usage: ")),
+            "--help starts with the usage line; got {:?}",
+            out.stdout
+        );
+    }
+    Ok(())
+}
