@@ -8,7 +8,8 @@
 //!   the quote is the example as rustdoc shows it;
 //! - a block announced by `<!-- diff A B -->` holds what `diff -ru A B` prints
 //!   now (header lines cut at the tab, so no timestamps);
-//! - every relative link points at a file that exists;
+//! - every relative link points at a file that exists, and a `#fragment`
+//!   on a page's link at one of that page's headings;
 //! - every `NAME-server` / `NAME-client`, `--bin NAME` and `-p PACKAGE` names
 //!   a binary or package of the workspace, and `cargo test -p PACKAGE FILTER`
 //!   matches at least one of that package's tests;
@@ -261,6 +262,36 @@ fn links(text: &str) -> Vec<(usize, String)> {
     found
 }
 
+/// The ids a page's headings get, as mdBook and the code host make them:
+/// lower case, spaces to `-`, punctuation other than `-` and `_` dropped.
+fn heading_ids(text: &str) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    let mut in_code = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        }
+        if in_code || !line.starts_with('#') {
+            continue;
+        }
+        let title = line.trim_start_matches('#').trim();
+        let id: String = title
+            .chars()
+            .filter_map(|c| {
+                if c.is_alphanumeric() || c == '-' || c == '_' {
+                    Some(c.to_lowercase().collect::<String>())
+                } else if c.is_whitespace() {
+                    Some("-".into())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        ids.insert(id);
+    }
+    ids
+}
+
 #[test]
 fn relative_links_resolve() {
     let mut problems = Vec::new();
@@ -269,25 +300,39 @@ fn relative_links_resolve() {
             continue;
         };
         for (line, target) in links(&text) {
-            if target.contains("://")
-                || target.starts_with('#')
-                || target.starts_with("mailto:")
-                || target.is_empty()
-            {
+            if target.contains("://") || target.starts_with("mailto:") || target.is_empty() {
                 continue;
             }
-            let path = target
-                .split('#')
-                .next()
-                .unwrap_or("")
-                .split_whitespace()
-                .next()
-                .unwrap_or("");
-            let resolved = page.parent().unwrap_or(&root()).join(path);
+            let target = target.split_whitespace().next().unwrap_or("");
+            let (path, fragment) = match target.split_once('#') {
+                Some((path, fragment)) => (path, Some(fragment)),
+                None => (target, None),
+            };
+            let resolved = if path.is_empty() {
+                page.clone()
+            } else {
+                page.parent().unwrap_or(&root()).join(path)
+            };
             if !resolved.exists() {
                 problems.push(format!(
                     "{}:{line}: link to `{target}` points at nothing",
                     rel(&page)
+                ));
+                continue;
+            }
+            // `page.md#heading` must name a heading of that page.
+            let Some(fragment) = fragment else { continue };
+            if resolved.extension().is_none_or(|e| e != "md") {
+                continue;
+            }
+            let ids = fs::read_to_string(&resolved)
+                .map(|t| heading_ids(&t))
+                .unwrap_or_default();
+            if !ids.contains(fragment) {
+                problems.push(format!(
+                    "{}:{line}: link to `{target}`: {} has no heading with the id `{fragment}`",
+                    rel(&page),
+                    rel(&resolved)
                 ));
             }
         }
