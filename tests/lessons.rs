@@ -3,10 +3,13 @@
 //! Checks every Markdown page under `lessons/` and the README:
 //! - a code block announced by `<!-- from PATH -->` or `<!-- from PATH:NAME -->`
 //!   holds exactly that file, or the region between `// ANCHOR: NAME` and
-//!   `// ANCHOR_END: NAME` in it (anchor lines left out, as mdBook does);
+//!   `// ANCHOR_END: NAME` in it (anchor lines left out, as mdBook does); in
+//!   a doc example the anchors are hidden lines (`/// # // ANCHOR: NAME`) and
+//!   the quote is the example as rustdoc shows it;
 //! - a block announced by `<!-- diff A B -->` holds what `diff -ru A B` prints
 //!   now (header lines cut at the tab, so no timestamps);
-//! - every relative link points at a file that exists;
+//! - every relative link points at a file that exists, and a `#fragment`
+//!   on a page's link at one of that page's headings;
 //! - every `NAME-server` / `NAME-client`, `--bin NAME` and `-p PACKAGE` names
 //!   a binary or package of the workspace, and `cargo test -p PACKAGE FILTER`
 //!   matches at least one of that package's tests;
@@ -53,7 +56,38 @@ fn rel(path: &Path) -> String {
         .to_string()
 }
 
+/// A line of a doc comment (`/// ...` or `//! ...`) without its prefix and the
+/// one space after it; `None` for any other line.
+fn doc_text(line: &str) -> Option<&str> {
+    let rest = line.trim_start();
+    let rest = rest
+        .strip_prefix("///")
+        .or_else(|| rest.strip_prefix("//!"))?;
+    Some(rest.strip_prefix(' ').unwrap_or(rest))
+}
+
+/// A line rustdoc hides from a doc example (`# ...`, or `#` alone).
+fn hidden_in_doc(text: &str) -> bool {
+    text == "#" || text.starts_with("# ")
+}
+
+/// The name of the region an anchor line opens (`tag` "ANCHOR") or closes
+/// ("ANCHOR_END"). Besides `// ANCHOR: NAME` in code, an anchor may sit in a
+/// doc example as a hidden line, `/// # // ANCHOR: NAME`, so that a page can
+/// quote exactly what the doc test runs.
+fn anchor_name<'a>(line: &'a str, tag: &str) -> Option<&'a str> {
+    let text = match doc_text(line) {
+        Some(doc) => doc.strip_prefix("# ").unwrap_or(doc).trim_start(),
+        None => line.trim_start(),
+    };
+    let text = text.trim_start_matches("//").trim();
+    text.strip_prefix(tag)?.strip_prefix(": ").map(str::trim)
+}
+
 /// The text a `from` marker promises, or why it cannot be had.
+///
+/// A region inside a doc example is quoted as rustdoc shows it: without the
+/// `/// ` prefix and without the hidden `# ` lines.
 fn excerpt(spec: &str) -> Result<String, String> {
     let (path, name) = match spec.split_once(':') {
         Some((path, name)) => (path, Some(name)),
@@ -66,22 +100,22 @@ fn excerpt(spec: &str) -> Result<String, String> {
     let (start, end) = match name {
         None => (0, lines.len()),
         Some(name) => {
-            let marks = |tag: &str| {
-                let mark = format!("{tag}: {name}");
-                lines
-                    .iter()
-                    .position(|l| l.trim_start().trim_start_matches("//").trim() == mark)
-            };
+            let marks = |tag: &str| lines.iter().position(|l| anchor_name(l, tag) == Some(name));
             let start = marks("ANCHOR").ok_or(format!("{path} has no `// ANCHOR: {name}` line"))?;
             let end =
                 marks("ANCHOR_END").ok_or(format!("{path} has no `// ANCHOR_END: {name}` line"))?;
             (start + 1, end)
         }
     };
+    let in_doc = name.is_some() && start > 0 && doc_text(lines[start - 1]).is_some();
     let kept: Vec<&str> = lines[start..end.max(start)]
         .iter()
         .copied()
         .filter(|l| !is_anchor(l))
+        .filter_map(|l| match doc_text(l) {
+            Some(doc) if in_doc => (!hidden_in_doc(doc)).then_some(doc),
+            _ => Some(l),
+        })
         .collect();
     Ok(kept.join("\n"))
 }
@@ -228,6 +262,36 @@ fn links(text: &str) -> Vec<(usize, String)> {
     found
 }
 
+/// The ids a page's headings get, as mdBook and the code host make them:
+/// lower case, spaces to `-`, punctuation other than `-` and `_` dropped.
+fn heading_ids(text: &str) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    let mut in_code = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        }
+        if in_code || !line.starts_with('#') {
+            continue;
+        }
+        let title = line.trim_start_matches('#').trim();
+        let id: String = title
+            .chars()
+            .filter_map(|c| {
+                if c.is_alphanumeric() || c == '-' || c == '_' {
+                    Some(c.to_lowercase().collect::<String>())
+                } else if c.is_whitespace() {
+                    Some("-".into())
+                } else {
+                    None
+                }
+            })
+            .collect();
+        ids.insert(id);
+    }
+    ids
+}
+
 #[test]
 fn relative_links_resolve() {
     let mut problems = Vec::new();
@@ -236,25 +300,39 @@ fn relative_links_resolve() {
             continue;
         };
         for (line, target) in links(&text) {
-            if target.contains("://")
-                || target.starts_with('#')
-                || target.starts_with("mailto:")
-                || target.is_empty()
-            {
+            if target.contains("://") || target.starts_with("mailto:") || target.is_empty() {
                 continue;
             }
-            let path = target
-                .split('#')
-                .next()
-                .unwrap_or("")
-                .split_whitespace()
-                .next()
-                .unwrap_or("");
-            let resolved = page.parent().unwrap_or(&root()).join(path);
+            let target = target.split_whitespace().next().unwrap_or("");
+            let (path, fragment) = match target.split_once('#') {
+                Some((path, fragment)) => (path, Some(fragment)),
+                None => (target, None),
+            };
+            let resolved = if path.is_empty() {
+                page.clone()
+            } else {
+                page.parent().unwrap_or(&root()).join(path)
+            };
             if !resolved.exists() {
                 problems.push(format!(
                     "{}:{line}: link to `{target}` points at nothing",
                     rel(&page)
+                ));
+                continue;
+            }
+            // `page.md#heading` must name a heading of that page.
+            let Some(fragment) = fragment else { continue };
+            if resolved.extension().is_none_or(|e| e != "md") {
+                continue;
+            }
+            let ids = fs::read_to_string(&resolved)
+                .map(|t| heading_ids(&t))
+                .unwrap_or_default();
+            if !ids.contains(fragment) {
+                problems.push(format!(
+                    "{}:{line}: link to `{target}`: {} has no heading with the id `{fragment}`",
+                    rel(&page),
+                    rel(&resolved)
                 ));
             }
         }
