@@ -1,0 +1,1 @@
+//! loadgen: measures the stage servers (stub).

@@ -1,0 +1,2 @@
+//! `loadgen` (stub).
+fn main() {}
