@@ -1,28 +1,41 @@
-//! `framing-server`: serves every client at once, each in its own
-//! thread, echoing its messages until it sends `q` or closes, until Ctrl-C.
+//! `framing-server`: serves every client at once, each in its own thread,
+//! echoing each framed message back as a message of the same framing, until
+//! Ctrl-C.
 //!
-//! Stage 2's loop server, with `accept` handing each connection to a new
-//! thread: Python's `socketserver.ThreadingTCPServer`.
+//! Stage 3's threaded server, with the conversation reading messages
+//! (length-prefixed frames or lines, per `--mode`) instead of reads.
 
 use std::net::TcpListener;
 use std::process::ExitCode;
 
+use framing::{DEFAULT_ADDR, Framing, MAX_CLIENTS, MAX_SIZE, Mode, Summary, serve};
 use kit::{Context, Error, Stop};
-use framing::{DEFAULT_ADDR, MAX_CLIENTS, Summary, serve};
 
 const HELP: &str = "\
-usage: framing-server [ADDR] [--max-clients N]
+usage: framing-server [ADDR] [--mode length|line] [--max-size BYTES] [--max-clients N]
 
-Serves every client at once, each in its own thread: echoes every message
-back until the client sends q or closes. Ctrl-C stops it.
+Serves every client at once, each in its own thread: reads framed messages
+and echoes each one back, framed the same way, until the client closes.
+Ctrl-C stops it.
 
   ADDR              where to listen, HOST:PORT (default 127.0.0.1:8998; port 0 = any free port)
+  --mode length     (the default) each message is a 4-byte big-endian length,
+                    then that many bytes: any bytes at all. Python's
+                    struct.pack('>I', len(body)) + body.
+  --mode line       each message is a line ending in \n (\r\n accepted), echoed
+                    with \n. Any bytes but \n, UTF-8 or not. Try it with nc.
+  --max-size BYTES  the largest message accepted (default 1048576, 1 MiB). A
+                    bigger one is never read into memory: the client gets one
+                    message 'error: ...' in its framing, and is disconnected.
   --max-clients N   clients served at once (default 4096); one more is told
                     the server is full and closed
   -h, --help
 
+Length is the default because it carries any bytes, and a client written
+from the tutorial with struct.pack works against it without a flag.
+
 example:
-  framing-server 127.0.0.1:8998      then, in two other terminals:
+  framing-server 127.0.0.1:8998      then, in another terminal:
   framing-client 127.0.0.1:8998
 ";
 
@@ -30,6 +43,11 @@ example:
 fn main() -> ExitCode {
     kit::run(HELP, |cli| {
         let max_clients = cli.value("--max-clients")?.unwrap_or(MAX_CLIENTS);
+        let mode = cli.value("--mode")?.unwrap_or(Mode::Length);
+        // A u32, because a length header cannot announce more than that.
+        let max_size = cli
+            .value::<u32>("--max-size")?
+            .map_or(MAX_SIZE, |n| n as usize);
         let addr = cli.addr(DEFAULT_ADDR)?;
         cli.finish()?;
         if max_clients == 0 {
@@ -53,12 +71,13 @@ fn main() -> ExitCode {
 
         // With port 0 the OS picked the port; local_addr() says which.
         println!("listening on {}", listener.local_addr()?);
+        println!("framing: {mode}, messages up to {max_size} bytes");
 
         let Summary {
             served,
             refused,
             closed_at_stop,
-        } = serve(&listener, &stop, max_clients)?;
+        } = serve(&listener, &stop, max_clients, Framing { mode, max_size })?;
         let refused = match refused {
             0 => String::new(),
             n => format!("; refused {n} over --max-clients"),
