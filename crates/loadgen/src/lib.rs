@@ -1,1 +1,26 @@
-//! loadgen: measures the stage servers (stub).
+//! `loadgen`: measures the stage servers from the outside.
+//!
+//! It speaks the wire protocols of the contract (`shared/contract.md`), not
+//! any stage's code, so it measures a Rust stage server, a Python server from
+//! `peers/`, or a student's own server the same way. Every case runs client
+//! threads with blocking sockets, each with a timeout, under one deadline
+//! (`--secs`): a run always ends by itself, and a server that never answers
+//! shows up as `waiting` or `lost`, never as a hang.
+//!
+//! - [`tcp_echo`]: lockstep round trips on C connections at once.
+//! - [`udp_echo`]: lockstep datagrams from C clients, losses counted.
+//! - [`hold`]: C connections open at the same time, one round trip on each.
+//! - [`chat`]: a chat room's fan-out: delivered, latency, one order for all.
+//! - [`compare`]: several servers, interleaved rounds, medians, CPU and memory.
+//!
+//! [`report::Report`] is what each case returns: a human summary and one
+//! JSON line.
+
+pub mod chat;
+pub mod compare;
+pub mod hold;
+pub mod procfs;
+pub mod report;
+pub mod run;
+pub mod tcp_echo;
+pub mod udp_echo;

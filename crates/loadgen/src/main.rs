@@ -1,2 +1,265 @@
-//! `loadgen` (stub).
-fn main() {}
+//! `loadgen`: load for the stage servers, and an interleaved comparison of
+//! several of them. See the help text below and `lessons/07-measure.md`.
+
+use std::process::{Command, ExitCode};
+use std::time::Duration;
+
+use kit::{Cli, Error};
+use loadgen::report::Report;
+use loadgen::{chat, compare, hold, tcp_echo, udp_echo};
+
+const HELP: &str = "\
+usage: loadgen tcp-echo|udp-echo|hold|chat --addr HOST:PORT [options] [--secs S] [--json]
+       loadgen compare --server 'CMD ARGS' --server 'CMD ARGS' [--rounds R] -- CASE [options]
+
+Puts load on a server that follows the stage contract and reports how much
+got done, how fast, and what went wrong. Every run stops by itself after
+--secs seconds at most (default 20). Progress goes to stderr.
+
+  tcp-echo --conns C --requests N --size S
+      C connections (default 1), opened first, each in its own thread doing
+      N lockstep round trips (default 1000) of S bytes (default 32).
+  udp-echo --clients C --requests N --size S [--timeout-ms T]
+      C clients (default 1), each sending N datagrams (default 1000) of S
+      bytes (default 32, at least 8) in lockstep; a reply not back within T
+      ms (default 200) counts as lost.
+  hold --conns C [--parallel P] [--hold-secs H]
+      C connections (default 100) open at the same time, opened by P threads
+      (default 50); then one round trip on each; then H more seconds open.
+  chat --clients C --senders K --messages M [--rate R]
+      C clients (default 10) join the room; then K of them (default 1) send
+      M messages each (default 100), R messages/s in total (default: as fast
+      as they can). Reports delivered/expected, latency, and whether every
+      client saw one order.
+  compare --server CMD ... [--rounds R] -- CASE [options]
+      Starts each server command with 127.0.0.1:0 appended, reads its
+      `listening on ADDR` line, runs `loadgen CASE --addr ADDR [options]`,
+      reads the server's CPU time and VmHWM from /proc, stops it; servers
+      interleaved A B A B ... for R rounds (default 3). Prints medians as a
+      Markdown table.
+
+  --secs S     the longest a run may take (default 20)
+  --json       print one JSON line instead of the summary
+  --quiet      no progress lines
+  -h, --help
+
+examples:
+  loadgen tcp-echo --addr 127.0.0.1:9998 --conns 64 --requests 100000 --secs 3
+  loadgen compare --server target/release/tcp-threaded-server \\
+      --server 'python3 crates/loadgen/peers/echo_server.py' \\
+      -- tcp-echo --conns 64 --requests 1000000 --secs 3
+";
+
+fn main() -> ExitCode {
+    kit::run(HELP, |cli| {
+        // The subcommand is the first argument; it decides which flags exist.
+        let case = std::env::args().nth(1).unwrap_or_default();
+        let json = cli.flag("--json");
+        let progress = !cli.flag("--quiet");
+        if case == "compare" {
+            return compare_cmd(cli, json);
+        }
+        let addr: Option<String> = cli.value("--addr")?;
+        let secs = Duration::from_secs_f64(positive(cli.value("--secs")?, 20.0, "--secs")?);
+        let report = match case.as_str() {
+            "tcp-echo" => {
+                let cfg = tcp_echo::TcpEcho {
+                    addr: String::new(),
+                    conns: count(cli.value("--conns")?, 1, "--conns")?,
+                    requests: count(cli.value("--requests")?, 1000, "--requests")? as u64,
+                    size: count(cli.value("--size")?, 32, "--size")?,
+                    secs,
+                    progress,
+                };
+                finish(cli, &case)?;
+                tcp_echo::run(&tcp_echo::TcpEcho {
+                    addr: need(addr)?,
+                    ..cfg
+                })?
+            }
+            "udp-echo" => {
+                let cfg = udp_echo::UdpEcho {
+                    addr: String::new(),
+                    clients: count(cli.value("--clients")?, 1, "--clients")?,
+                    requests: count(cli.value("--requests")?, 1000, "--requests")? as u64,
+                    size: count(cli.value("--size")?, 32, "--size")?,
+                    secs,
+                    timeout: Duration::from_millis(count(
+                        cli.value("--timeout-ms")?,
+                        200,
+                        "--timeout-ms",
+                    )? as u64),
+                    progress,
+                };
+                finish(cli, &case)?;
+                if cfg.size < udp_echo::SEQ_LEN {
+                    return Err(Error::Usage(format!(
+                        "udp-echo --size must be at least {} (each datagram starts with its number)",
+                        udp_echo::SEQ_LEN
+                    )));
+                }
+                udp_echo::run(&udp_echo::UdpEcho {
+                    addr: need(addr)?,
+                    ..cfg
+                })?
+            }
+            "hold" => {
+                let cfg = hold::Hold {
+                    addr: String::new(),
+                    conns: count(cli.value("--conns")?, 100, "--conns")?,
+                    parallel: count(cli.value("--parallel")?, 50, "--parallel")?,
+                    secs,
+                    hold: Duration::from_secs_f64(
+                        cli.value::<f64>("--hold-secs")?.unwrap_or(0.0).max(0.0),
+                    ),
+                    progress,
+                };
+                finish(cli, &case)?;
+                hold::run(&hold::Hold {
+                    addr: need(addr)?,
+                    ..cfg
+                })?
+            }
+            "chat" => {
+                let cfg = chat::Chat {
+                    addr: String::new(),
+                    clients: count(cli.value("--clients")?, 10, "--clients")?,
+                    senders: count(cli.value("--senders")?, 1, "--senders")?,
+                    messages: count(cli.value("--messages")?, 100, "--messages")? as u64,
+                    rate: match cli.value::<f64>("--rate")? {
+                        Some(r) if r > 0.0 => Some(r),
+                        Some(_) => return Err(Error::Usage("--rate must be above 0".into())),
+                        None => None,
+                    },
+                    secs,
+                    progress,
+                };
+                finish(cli, &case)?;
+                if cfg.senders > cfg.clients {
+                    return Err(Error::Usage(
+                        "--senders cannot be more than --clients: senders are clients".into(),
+                    ));
+                }
+                chat::run(&chat::Chat {
+                    addr: need(addr)?,
+                    ..cfg
+                })?
+            }
+            "" => {
+                return Err(Error::Usage(
+                    "which case? tcp-echo, udp-echo, hold, chat or compare".into(),
+                ));
+            }
+            other => {
+                return Err(Error::Usage(format!(
+                    "unknown case '{other}': tcp-echo, udp-echo, hold, chat or compare"
+                )));
+            }
+        };
+        print(&report, json);
+        Ok(())
+    })
+}
+
+fn print(report: &Report, json: bool) {
+    if json {
+        println!("{}", report.json());
+    } else {
+        print!("{}", report.human());
+    }
+}
+
+/// Refuses leftovers: the case name is the one word allowed.
+fn finish(cli: &mut Cli, case: &str) -> kit::Result<()> {
+    let words = cli.words();
+    if let Some(extra) = words.iter().find(|w| *w != case) {
+        return Err(Error::Usage(format!("unexpected argument '{extra}'")));
+    }
+    cli.finish()
+}
+
+fn need(addr: Option<String>) -> kit::Result<String> {
+    addr.ok_or_else(|| Error::Usage("--addr HOST:PORT is required: where is the server?".into()))
+}
+
+fn count(v: Option<usize>, default: usize, name: &str) -> kit::Result<usize> {
+    match v.unwrap_or(default) {
+        0 => Err(Error::Usage(format!("{name} must be at least 1"))),
+        n => Ok(n),
+    }
+}
+
+fn positive(v: Option<f64>, default: f64, name: &str) -> kit::Result<f64> {
+    match v.unwrap_or(default) {
+        x if x > 0.0 && x.is_finite() => Ok(x),
+        _ => Err(Error::Usage(format!("{name} must be above 0"))),
+    }
+}
+
+fn compare_cmd(cli: &mut Cli, json: bool) -> kit::Result<()> {
+    let mut servers = Vec::new();
+    while let Some(s) = cli.value::<String>("--server")? {
+        servers.push(s);
+    }
+    let rounds = count(cli.value("--rounds")?, 3, "--rounds")?;
+    let words = cli.words();
+    cli.finish()?;
+    let case: Vec<String> = words.into_iter().skip(1).collect();
+    if servers.is_empty() {
+        return Err(Error::Usage(
+            "compare needs at least one --server 'CMD'".into(),
+        ));
+    }
+    if case.is_empty() {
+        return Err(Error::Usage(
+            "compare needs a case after --, for example: -- tcp-echo --conns 64 --secs 3".into(),
+        ));
+    }
+    let cfg = compare::Compare {
+        servers,
+        rounds,
+        case,
+    };
+    println!("{}", machine());
+    println!(
+        "case: loadgen {} ({} rounds, interleaved)",
+        cfg.case.join(" "),
+        cfg.rounds
+    );
+    let results = compare::run(&cfg)?;
+    println!();
+    print!("{}", compare::table(&results));
+    if json {
+        for r in &results {
+            let mut m = compare::median(&r.rounds);
+            m.set("server", r.label.clone());
+            m.set("rounds", r.rounds.len() as u64);
+            println!("{}", m.json());
+        }
+    }
+    Ok(())
+}
+
+/// One line saying where and when this was measured.
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines().find_map(|l| {
+                l.strip_prefix("model name")?
+                    .split_once(':')
+                    .map(|(_, m)| m.trim().to_string())
+            })
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|k| k.trim().to_string())
+        .unwrap_or_default();
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    format!("machine: {cpus} CPUs ({model}), Linux {kernel}; {date}")
+}

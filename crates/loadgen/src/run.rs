@@ -1,0 +1,183 @@
+//! What every case needs around its sockets: the server's address, a
+//! deadline nothing outlives, a gate that starts all clients at once, and a
+//! progress line on stderr for long runs.
+
+use std::io::{self, ErrorKind};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// Stack size of loadgen's own client threads. They hold a small buffer and
+/// a latency vector (on the heap); 256 KiB is plenty and lets one process
+/// run thousands of them without reserving gigabytes of address space.
+pub const CLIENT_STACK: usize = 256 * 1024;
+
+/// How long a connect may take before it counts as failed. Longer than the
+/// first SYN retransmit (1 s), so a connection the listen backlog turned away
+/// once still gets in, and `hold` can show that delay.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The server's address: the first IPv4 one a name resolves to, as Python's
+/// `AF_INET` sockets would pick.
+pub fn resolve(addr: &str) -> io::Result<SocketAddr> {
+    let all: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
+    all.iter()
+        .find(|a| a.is_ipv4())
+        .or(all.first())
+        .copied()
+        .ok_or_else(|| io::Error::new(ErrorKind::NotFound, "the host name has no address"))
+}
+
+/// The time left until `deadline`, at least 1 ms: a socket timeout of zero
+/// would mean "wait forever".
+pub fn left(deadline: Instant) -> Duration {
+    deadline
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(1))
+}
+
+/// Whether an I/O error is a socket timeout (Linux reports an expired
+/// SO_RCVTIMEO as EAGAIN, which Rust calls `WouldBlock`).
+pub fn is_timeout(e: &io::Error) -> bool {
+    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}
+
+/// Starts a named client thread with [`CLIENT_STACK`].
+pub fn spawn<T: Send + 'static>(
+    name: String,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> io::Result<JoinHandle<T>> {
+    thread::Builder::new()
+        .name(name)
+        .stack_size(CLIENT_STACK)
+        .spawn(f)
+}
+
+/// Lets client threads report that they are ready, and starts them all at
+/// the same moment: the measured phase begins only when every connection is
+/// open (or the connect window is over), so connects do not count as load.
+#[derive(Default)]
+pub struct Gate {
+    state: Mutex<GateState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct GateState {
+    arrived: usize,
+    opened: Option<Instant>,
+}
+
+impl Gate {
+    pub fn new() -> Arc<Gate> {
+        Arc::new(Gate::default())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A client is ready (or has given up: it still counts as arrived).
+    pub fn arrive(&self) {
+        self.lock().arrived += 1;
+        self.changed.notify_all();
+    }
+
+    /// Waits until `n` clients arrived or `until`; returns how many did.
+    pub fn wait_arrivals(&self, n: usize, until: Instant) -> usize {
+        let mut s = self.lock();
+        while s.arrived < n {
+            let now = Instant::now();
+            if now >= until {
+                break;
+            }
+            s = self
+                .changed
+                .wait_timeout(s, until - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        s.arrived
+    }
+
+    /// Opens the gate; returns the moment it opened.
+    pub fn open(&self) -> Instant {
+        let mut s = self.lock();
+        let at = *s.opened.get_or_insert_with(Instant::now);
+        drop(s);
+        self.changed.notify_all();
+        at
+    }
+
+    /// Waits until the gate opens or `until`; the moment it opened, if it did.
+    pub fn wait_open(&self, until: Instant) -> Option<Instant> {
+        let mut s = self.lock();
+        while s.opened.is_none() {
+            let now = Instant::now();
+            if now >= until {
+                return None;
+            }
+            s = self
+                .changed
+                .wait_timeout(s, until - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        s.opened
+    }
+}
+
+/// Prints `NAME: 4 s, 123456 round trips` on stderr every two seconds while
+/// it lives, so a long run shows it is alive. Stops when dropped.
+pub struct Progress {
+    done: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Progress {
+    /// `count` is read at every tick; nothing is printed if `enabled` is
+    /// false or the run ends within two seconds.
+    pub fn start(
+        enabled: bool,
+        label: String,
+        count: Arc<AtomicU64>,
+        unit: &'static str,
+    ) -> Progress {
+        let done = Arc::new(AtomicBool::new(false));
+        let thread = enabled
+            .then(|| {
+                let done = done.clone();
+                thread::Builder::new()
+                    .name("progress".into())
+                    .spawn(move || {
+                        let started = Instant::now();
+                        let mut next = Duration::from_secs(2);
+                        while !done.load(Ordering::Relaxed) {
+                            thread::sleep(Duration::from_millis(50));
+                            if started.elapsed() >= next {
+                                eprintln!(
+                                    "{label}: {} s, {} {unit}",
+                                    next.as_secs(),
+                                    count.load(Ordering::Relaxed)
+                                );
+                                next += Duration::from_secs(2);
+                            }
+                        }
+                    })
+                    .ok()
+            })
+            .flatten();
+        Progress { done, thread }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! `loadgen tcp-echo`: C connections, each in its own thread doing N
+//! lockstep round trips: write S bytes, read until S bytes came back, again.
+//!
+//! All C connections are opened first and the round trips start together, so
+//! the measured phase is pure echo. A server that serves one client at a time
+//! (stage 2) accepts the first connection only; the others wait in its listen
+//! backlog with their first request unanswered. They are not errors: at the
+//! deadline they are counted as `waiting`, and `conns_served` says how many
+//! connections got any reply at all.
+
+use std::io::{self, ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::report::{Latencies, Report, kind_name};
+use crate::run::{CONNECT_TIMEOUT, Gate, Progress, is_timeout, left, resolve, spawn};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct TcpEcho {
+    pub addr: String,
+    pub conns: usize,
+    pub requests: u64,
+    pub size: usize,
+    pub secs: Duration,
+    pub progress: bool,
+}
+
+/// How one connection's run ended.
+#[derive(Default)]
+struct Outcome {
+    connected: bool,
+    done: u64,
+    latencies: Latencies,
+    /// Still waiting for a reply when the deadline came.
+    waiting: bool,
+    error: Option<String>,
+}
+
+pub fn run(cfg: &TcpEcho) -> io::Result<Report> {
+    let server = resolve(&cfg.addr)?;
+    let launched = Instant::now();
+    let deadline = launched + cfg.secs;
+    let connect_until = (launched + CONNECT_TIMEOUT).min(deadline);
+    let gate = Gate::new();
+    let count = Arc::new(AtomicU64::new(0));
+    let message: Arc<[u8]> = (0..cfg.size).map(|i| b'a' + (i % 26) as u8).collect();
+
+    let mut threads = Vec::with_capacity(cfg.conns);
+    for i in 0..cfg.conns {
+        let (gate, count, message) = (gate.clone(), count.clone(), message.clone());
+        let requests = cfg.requests;
+        threads.push(spawn(format!("conn {i}"), move || {
+            client(
+                server,
+                &gate,
+                &count,
+                &message,
+                requests,
+                connect_until,
+                deadline,
+            )
+        })?);
+    }
+    // The measured phase starts when every connection is open, or when the
+    // connect window is over: a connection still in SYN retransmits then
+    // starts its round trips whenever it gets in.
+    gate.wait_arrivals(cfg.conns, connect_until);
+    let started = gate.open();
+    let progress = Progress::start(
+        cfg.progress,
+        "tcp-echo".into(),
+        count.clone(),
+        "round trips",
+    );
+
+    let mut report = Report::new("tcp-echo", "round trips");
+    let mut latencies = Latencies::default();
+    let (mut connected, mut served, mut waiting, mut finished) = (0u64, 0u64, 0u64, 0u64);
+    for t in threads {
+        let o = t.join().unwrap_or_else(|_| Outcome {
+            error: Some("loadgen thread panicked".into()),
+            ..Outcome::default()
+        });
+        connected += u64::from(o.connected);
+        served += u64::from(o.done > 0);
+        waiting += u64::from(o.waiting);
+        finished += u64::from(o.done == cfg.requests);
+        report.ok += o.done;
+        latencies.extend(o.latencies);
+        if let Some(kind) = o.error {
+            report.error(kind);
+        }
+    }
+    let ended = Instant::now().min(deadline);
+    drop(progress);
+    report.expected = cfg.requests.saturating_mul(cfg.conns as u64);
+    report.timed(ended.saturating_duration_since(started), &mut latencies);
+    report.set("conns", cfg.conns as u64);
+    report.set("size", cfg.size as u64);
+    report.set("conns_connected", connected);
+    report.set("conns_served", served);
+    report.set("conns_finished", finished);
+    report.set("conns_waiting", waiting);
+    report.set(
+        "connect_secs",
+        crate::report::round3(started.duration_since(launched).as_secs_f64()),
+    );
+    Ok(report)
+}
+
+fn client(
+    server: SocketAddr,
+    gate: &Gate,
+    count: &AtomicU64,
+    message: &[u8],
+    requests: u64,
+    connect_until: Instant,
+    deadline: Instant,
+) -> Outcome {
+    let mut out = Outcome::default();
+    // Python: s = socket.create_connection(addr, timeout=...)
+    let stream = TcpStream::connect_timeout(&server, left(connect_until));
+    gate.arrive();
+    let mut stream = match stream {
+        Ok(s) => s,
+        Err(e) => {
+            out.error = Some(format!("connect: {}", kind_name(&e)));
+            return out;
+        }
+    };
+    out.connected = true;
+    if gate.wait_open(deadline).is_none() {
+        return out;
+    }
+    // Small lockstep messages: send each at once instead of letting Nagle's
+    // algorithm hold it back (it would not here, as nothing is in flight,
+    // but a benchmark should not depend on that).
+    let _ = stream.set_nodelay(true);
+    // One timeout for the whole run: no read or write outlives the deadline.
+    if let Err(e) = set_timeouts(&stream, left(deadline)) {
+        out.error = Some(kind_name(&e));
+        return out;
+    }
+    let mut reply = vec![0u8; message.len()];
+    while out.done < requests && Instant::now() < deadline {
+        let sent = Instant::now();
+        match round_trip(&mut stream, message, &mut reply) {
+            Ok(()) => {}
+            Err(e) if is_timeout(&e) => {
+                out.waiting = true;
+                break;
+            }
+            Err(e) => {
+                out.error = Some(kind_name(&e));
+                break;
+            }
+        }
+        out.latencies.push(sent.elapsed());
+        out.done += 1;
+        count.fetch_add(1, Ordering::Relaxed);
+    }
+    out
+}
+
+fn set_timeouts(stream: &TcpStream, t: Duration) -> io::Result<()> {
+    stream.set_read_timeout(Some(t))?;
+    stream.set_write_timeout(Some(t))
+}
+
+/// One round trip: all of `message` out, as many bytes back, the same ones.
+fn round_trip(stream: &mut TcpStream, message: &[u8], reply: &mut [u8]) -> io::Result<()> {
+    stream.write_all(message)?;
+    // A reply may come back in pieces: read_exact reads until it is whole.
+    stream.read_exact(reply)?;
+    if reply != message {
+        return Err(io::Error::new(ErrorKind::InvalidData, "wrong reply"));
+    }
+    Ok(())
+}
