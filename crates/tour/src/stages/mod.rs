@@ -9,6 +9,7 @@ mod s01_tcp_single;
 mod s02_tcp_loop;
 mod s03_tcp_threaded;
 mod s04_udp_echo;
+mod s05_framing;
 
 pub struct Stage {
     pub number: u32,
@@ -23,4 +24,5 @@ pub const STAGES: &[Stage] = &[
     s02_tcp_loop::STAGE,
     s03_tcp_threaded::STAGE,
     s04_udp_echo::STAGE,
+    s05_framing::STAGE,
 ];
