@@ -861,7 +861,9 @@ fn step7_ctrl_c_tells_the_room_and_closes_everyone() -> Check {
     for name in ["alice", "bob", "carol"] {
         peers.push(Peer::join(&server, name)?);
     }
+    // A client that never spoke is in the room too, and is told.
     let mut silent = Peer::connect(&server, "silent")?;
+    server.line_containing(&format!("connection from {}", silent.stream.local_addr()?))?;
     for peer in &mut peers[..2] {
         peer.next_from("carol")?;
     }
@@ -1068,16 +1070,27 @@ fn step8_the_client_says_when_the_server_goes_away() -> Check {
     viewer.line_containing("online:")?;
     server.signal("INT")?;
     viewer.line_containing("clos")?;
-    let done = viewer.wait().map_err(|e| {
+    // Its stdin stays open: the client must notice by itself.
+    let error = viewer.err_line().map_err(|e| {
         Fail(format!(
-            "{e}\n(when the server closes the connection, the reader thread sees the end of the stream, says so and ends the process: std::process::exit)"
+            "{e}\n(when the server closes the connection, the reader thread sees the end of the stream, prints one `error: ...` line and ends the process: std::process::exit(1))"
         ))
     })?;
+    check!(
+        error.starts_with("error: ") && error.contains("server"),
+        "the client says the server went away, as one `error: ...` line; it printed {error:?}"
+    );
+    let done = viewer.wait()?;
     done.expect_code(
         1,
         "the server going away ends the client with a run-time error: exit 1",
     )?;
-    done.expect_one_error_line()
+    check!(
+        done.stderr.is_empty(),
+        "one error line only; then it also printed {:?}",
+        done.stderr
+    );
+    Ok(())
 }
 
 #[test]
