@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 /// run thousands of them without reserving gigabytes of address space.
 pub const CLIENT_STACK: usize = 256 * 1024;
 
-/// How long a connect may take before it counts as failed. Longer than the
-/// first SYN retransmit (1 s), so a connection the listen backlog turned away
-/// once still gets in, and `hold` can show that delay.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long connecting may take before the load starts. A SYN that finds the
+/// server's listen backlog full is dropped, and the client's kernel sends it
+/// again 1 s later, then 3 s after the start: 4 s lets a connection in that
+/// was turned away twice.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// The server's address: the first IPv4 one a name resolves to, as Python's
 /// `AF_INET` sockets would pick.
@@ -178,6 +179,52 @@ impl Drop for Progress {
         self.done.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+    }
+}
+
+/// At most N threads at a time in some section (a counting semaphore).
+pub struct Turns {
+    free: Mutex<usize>,
+    changed: Condvar,
+}
+
+/// A turn taken; dropping it gives it back.
+pub struct Turn<'a>(Option<&'a Turns>);
+
+impl Turns {
+    pub fn new(n: usize) -> Turns {
+        Turns {
+            free: Mutex::new(n),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// Waits for a turn until `until`; past it, goes ahead anyway (the
+    /// section has its own timeouts).
+    pub fn acquire(&self, until: Instant) -> Turn<'_> {
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        while *free == 0 {
+            let now = Instant::now();
+            if now >= until {
+                return Turn(None);
+            }
+            free = self
+                .changed
+                .wait_timeout(free, until - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        *free -= 1;
+        Turn(Some(self))
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        if let Some(t) = self.0 {
+            *t.free.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+            t.changed.notify_one();
         }
     }
 }

@@ -44,18 +44,19 @@ struct Outcome {
 
 pub fn run(cfg: &UdpEcho) -> io::Result<Report> {
     let server = resolve(&cfg.addr)?;
-    let deadline = Instant::now() + cfg.secs;
     let gate = Gate::new();
     let count = Arc::new(AtomicU64::new(0));
     let mut threads = Vec::with_capacity(cfg.clients);
     for i in 0..cfg.clients {
         let (gate, count, cfg) = (gate.clone(), count.clone(), cfg.clone());
         threads.push(spawn(format!("udp {i}"), move || {
-            client(server, &gate, &count, &cfg, deadline)
+            client(server, &gate, &count, &cfg)
         })?);
     }
-    gate.wait_arrivals(cfg.clients, deadline);
+    // Binding a socket is instant; a few seconds is more than enough.
+    gate.wait_arrivals(cfg.clients, Instant::now() + Duration::from_secs(5));
     let started = gate.open();
+    let deadline = started + cfg.secs;
     let progress = Progress::start(cfg.progress, "udp-echo".into(), count, "datagrams answered");
 
     let mut report = Report::new("udp-echo", "datagrams answered");
@@ -87,13 +88,7 @@ pub fn run(cfg: &UdpEcho) -> io::Result<Report> {
     Ok(report)
 }
 
-fn client(
-    server: SocketAddr,
-    gate: &Gate,
-    count: &AtomicU64,
-    cfg: &UdpEcho,
-    deadline: Instant,
-) -> Outcome {
+fn client(server: SocketAddr, gate: &Gate, count: &AtomicU64, cfg: &UdpEcho) -> Outcome {
     let mut out = Outcome::default();
     let socket = open(server, cfg.timeout);
     gate.arrive();
@@ -104,9 +99,10 @@ fn client(
             return out;
         }
     };
-    if gate.wait_open(deadline).is_none() {
+    let Some(started) = gate.wait_open(Instant::now() + Duration::from_secs(6)) else {
         return out;
-    }
+    };
+    let deadline = started + cfg.secs;
     let mut message: Vec<u8> = (0..cfg.size).map(|i| b'a' + (i % 26) as u8).collect();
     let mut buf = vec![0u8; cfg.size.max(SEQ_LEN) + 1];
     for seq in 0..cfg.requests {
