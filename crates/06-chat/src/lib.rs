@@ -70,7 +70,8 @@ pub const MAX_NAME: usize = 32;
 /// an ignored field without recursing, and refuses nesting deeper than 128
 /// levels anywhere else. The writer only copies bytes. Every exercise check,
 /// the one with 30,000 nested brackets included, passes in a debug build with
-/// 32 KiB stacks, so 64 KiB is twice what was seen to be needed. Were it ever
+/// 16 KiB stacks (the least glibc allows), so 64 KiB is four times what was
+/// seen to be needed. Were it ever
 /// too small, the thread would hit the guard page below its stack and the
 /// process would abort with "has overflowed its stack": loud, never silent.
 pub const CLIENT_STACK_SIZE: usize = 64 * 1024;
@@ -830,7 +831,7 @@ pub fn describe(ended: &io::Result<End>, was_in_room: bool) -> String {
 fn preview(text: &str) -> String {
     const SHOWN: usize = 60;
     match text.char_indices().nth(SHOWN) {
-        Some((at, _)) => format!("{}...", printable(text[..at].as_bytes())),
+        Some((at, _)) => format!("{}...", printable(&text.as_bytes()[..at])),
         None => printable(text.as_bytes()),
     }
 }

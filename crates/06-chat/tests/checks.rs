@@ -205,7 +205,7 @@ fn nothing_broadcast(bystander: &mut Peer, offender: &mut Peer, what: &str) -> C
     let got = bystander.next()?;
     check!(
         got["name"] == bystander.name.as_str() && msg(&got) == marker,
-        "after {what} from another client, a bystander's next line should be its own next message; it got {got}\n(a refused line is answered to its sender alone; nothing is broadcast)"
+        "after {what} from another client, a bystander's next line should be its own next message; it got {got}\n(a refused line, like the answer to /who, goes to its sender alone; nothing is broadcast)"
     );
     let got = offender.next().map_err(|e| {
         Fail(format!(
@@ -902,11 +902,24 @@ fn step7_ctrl_c_with_a_client_that_reads_nothing_still_exits_within_1_s() -> Che
     }
     let asked = ctrl_c(&server)?;
     talker.notice("clos")?;
-    expect_prompt_exit(server, asked, "served 2").map_err(|e| {
+    let done = expect_prompt_exit(server, asked, "served 2").map_err(|e| {
         Fail(format!(
             "{e}\n(a writer blocked on a client that reads nothing must not keep the server alive: after a short wait, shut every connection down)"
         ))
     })?;
+    // Neither client closed: the server closed both, and each client's
+    // threads ended (and logged it) before the summary.
+    let ended = done
+        .stdout
+        .iter()
+        .filter(|l| l.contains("closed by the room"))
+        .count();
+    check_eq!(
+        ended,
+        2,
+        "on Ctrl-C every client's threads must end before the summary, the stalled one's too: after a short wait, shut down every connection whose writer is stuck in write(); the server printed {:?}",
+        done.stdout
+    );
     Ok(())
 }
 
