@@ -358,7 +358,7 @@ pub fn converse(conn: &TcpStream, peer: SocketAddr, id: u64, room: &SharedRoom) 
             Heard::Said { name, msg } => {
                 println!("{peer} {}: {}", printable(name.as_bytes()), preview(&msg))
             }
-            Heard::Who => println!("{peer}: /who"),
+            Heard::Who { name } => println!("{peer} {}: /who", printable(name.as_bytes())),
             Heard::Refused(why) => println!("{peer}: refused: {}", printable(why.as_bytes())),
             Heard::Quit => return Ok(End::Quit),
             // The room took it out (too slow): its connection is shut down.
@@ -469,7 +469,7 @@ pub enum Heard {
     /// Passed on to everyone.
     Said { name: String, msg: String },
     /// `/who`: the names online went to the sender alone.
-    Who,
+    Who { name: String },
     /// `/quit`: the client leaves.
     Quit,
     /// Refused: the sender alone got `{"error": ...}`.
@@ -541,7 +541,7 @@ impl Room {
                     .collect();
                 let reply = self.stamp(SERVER_NAME, &format!("online: {}", names.join(", ")));
                 self.tell(id, reply);
-                Heard::Who
+                Heard::Who { name }
             }
             "/quit" => Heard::Quit,
             _ => {

@@ -10,6 +10,7 @@ mod s02_tcp_loop;
 mod s03_tcp_threaded;
 mod s04_udp_echo;
 mod s05_framing;
+mod s06_chat;
 
 pub struct Stage {
     pub number: u32,
@@ -25,4 +26,5 @@ pub const STAGES: &[Stage] = &[
     s03_tcp_threaded::STAGE,
     s04_udp_echo::STAGE,
     s05_framing::STAGE,
+    s06_chat::STAGE,
 ];
