@@ -14,18 +14,23 @@
 //! knows the delivery latency of each message, and the list of what it got in
 //! which order. The report says how many of the expected deliveries happened
 //! and whether every client saw the messages in one and the same order.
+//!
+//! Timing: joining may take up to [`JOIN_TIMEOUT`]; then the senders send
+//! for at most `--secs`, and the receivers keep reading until everything
+//! sent has arrived (or [`DRAIN`] more seconds pass). Messages per second is
+//! deliveries divided by the time from the start to the last delivery.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
 use crate::report::{Latencies, Report, kind_name, round3};
-use crate::run::{Gate, Progress, Turns, is_timeout, left, resolve, spawn};
+use crate::run::{Bounded, Gate, Progress, Turns, is_timeout, left, resolve, spawn, ticking};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -34,9 +39,12 @@ pub struct Chat {
     pub clients: usize,
     pub senders: usize,
     pub messages: u64,
-    /// Messages per second offered by all senders together; `None`: as fast
-    /// as the writes go.
+    /// Messages per second offered by all senders together (open loop: on
+    /// schedule, whatever the room does).
     pub rate: Option<f64>,
+    /// Without a rate: how many of its own messages a sender may have in
+    /// flight (sent, not yet back to itself); `None`: no limit, a flood.
+    pub window: Option<u64>,
     pub secs: Duration,
     pub progress: bool,
 }
@@ -50,6 +58,10 @@ const JOIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// socketserver default), and the turned-away SYNs come back only after 1,
 /// 3, 7 s. Four at a time never fills it.
 const JOINING_AT_ONCE: usize = 4;
+
+/// How long receivers wait, after the senders stopped, for messages still
+/// on their way. Only a run that lost messages waits this long.
+pub const DRAIN: Duration = Duration::from_secs(5);
 
 /// The contract's line limit: a longer line is not read as one.
 const LINE_LIMIT: u64 = 64 * 1024;
@@ -69,9 +81,35 @@ struct Outcome {
     /// Test messages in the order they arrived, as `sender * M + number`.
     order: Vec<u32>,
     latencies: Latencies,
-    /// Messages this client's writer sent (senders only).
-    sent: u64,
+    /// When the last of them arrived.
+    last: Option<Instant>,
     errors: Vec<String>,
+}
+
+/// What all clients of a run share.
+struct Room {
+    cfg: Chat,
+    server: SocketAddr,
+    launched: Instant,
+    join_until: Instant,
+    gate: Gate,
+    joining: Turns,
+    delivered: AtomicU64,
+    /// Messages sent so far, by all senders.
+    sent: AtomicU64,
+    /// Senders that joined and have not finished sending.
+    writers_left: AtomicUsize,
+    /// Set when the last sender finished: receivers may stop once they have
+    /// everything that was sent.
+    all_sent: Arc<AtomicBool>,
+}
+
+impl Room {
+    fn writer_done(&self) {
+        if self.writers_left.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.all_sent.store(true, Ordering::SeqCst);
+        }
+    }
 }
 
 /// A client's name: fixed width, so no name is part of another and a notice
@@ -89,35 +127,55 @@ pub fn run(cfg: &Chat) -> io::Result<Report> {
         ));
     }
     let launched = Instant::now();
-    let join_until = launched + JOIN_TIMEOUT;
-    let gate = Gate::new();
-    let joining = Arc::new(Turns::new(JOINING_AT_ONCE));
-    let delivered = Arc::new(AtomicU64::new(0));
+    let room = Arc::new(Room {
+        cfg: cfg.clone(),
+        server,
+        launched,
+        join_until: launched + JOIN_TIMEOUT,
+        gate: Gate::default(),
+        joining: Turns::new(JOINING_AT_ONCE),
+        delivered: AtomicU64::new(0),
+        sent: AtomicU64::new(0),
+        writers_left: AtomicUsize::new(0),
+        all_sent: Arc::new(AtomicBool::new(false)),
+    });
     let mut threads = Vec::with_capacity(cfg.clients);
     for i in 0..cfg.clients {
-        let (gate, delivered, cfg) = (gate.clone(), delivered.clone(), cfg.clone());
-        let joining = joining.clone();
-        threads.push(spawn(format!("chat {i}"), move || {
-            client(
-                i, server, &cfg, &gate, &joining, &delivered, launched, join_until,
-            )
-        })?);
+        let room = room.clone();
+        threads.push(spawn(format!("chat {i}"), move || client(i, &room))?);
     }
-    gate.wait_arrivals(cfg.clients, join_until);
-    let started = gate.open();
-    let deadline = started + cfg.secs;
-    let progress = Progress::start(cfg.progress, "chat".into(), delivered, "messages delivered");
+    room.gate.wait_arrivals(cfg.clients, room.join_until);
+    let started = room.gate.open();
+    if room.writers_left.load(Ordering::SeqCst) == 0 {
+        room.all_sent.store(true, Ordering::SeqCst);
+    }
+    let count = Arc::new(AtomicU64::new(0));
+    let progress = Progress::start(
+        cfg.progress,
+        "chat".into(),
+        count.clone(),
+        "messages delivered",
+    );
+    let ticker = {
+        // Progress reads its own counter; copy the room's into it.
+        let (room, count) = (room.clone(), count.clone());
+        thread::spawn(move || {
+            while !room.all_sent.load(Ordering::Relaxed) {
+                count.store(room.delivered.load(Ordering::Relaxed), Ordering::Relaxed);
+                thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
 
     let mut report = Report::new("chat", "messages delivered");
     let mut latencies = Latencies::default();
     let mut orders = Vec::new();
-    let mut sent = 0;
+    let mut last = started;
     for t in threads {
         let o = t.join().unwrap_or_else(|_| Outcome {
             errors: vec!["loadgen thread panicked".into()],
             ..Outcome::default()
         });
-        sent += o.sent;
         for e in o.errors {
             report.error(e);
         }
@@ -125,24 +183,27 @@ pub fn run(cfg: &Chat) -> io::Result<Report> {
             report.ok += o.order.len() as u64;
             latencies.extend(o.latencies);
             orders.push(o.order);
+            last = last.max(o.last.unwrap_or(started));
         }
     }
-    let ended = Instant::now().min(deadline);
+    room.all_sent.store(true, Ordering::SeqCst);
+    let _ = ticker.join();
     drop(progress);
+    let sent = room.sent.load(Ordering::SeqCst);
     let joined = orders.len() as u64;
     report.expected = joined * sent;
     report.lost = report.expected.saturating_sub(report.ok);
-    report.timed(ended.saturating_duration_since(started), &mut latencies);
+    report.timed(last.duration_since(started), &mut latencies);
     let out_of_order = out_of_order(&orders, cfg.senders as u64 * cfg.messages);
     report.set("clients", cfg.clients as u64);
     report.set("joined", joined);
     report.set("senders", cfg.senders as u64);
     report.set("sent", sent);
-    report.set(
-        "offered_per_s",
-        cfg.rate
-            .map_or(serde_json::Value::from("unpaced"), |r| r.into()),
-    );
+    match (cfg.rate, cfg.window) {
+        (Some(rate), _) => report.set("offered_per_s", rate),
+        (None, Some(w)) => report.set("window", w),
+        (None, None) => report.set("window", "none"),
+    }
     report.set(
         "join_secs",
         round3(started.duration_since(launched).as_secs_f64()),
@@ -177,24 +238,52 @@ fn out_of_order(orders: &[Vec<u32>], ids: u64) -> u64 {
     orders.iter().filter(|o| !agrees(o)).count() as u64
 }
 
-#[allow(clippy::too_many_arguments)]
-fn client(
-    i: usize,
-    server: SocketAddr,
-    cfg: &Chat,
-    gate: &Gate,
-    joining: &Turns,
-    delivered: &AtomicU64,
-    launched: Instant,
-    join_until: Instant,
-) -> Outcome {
+/// A client's own messages that came back to it, so its writer can keep at
+/// most `--window` of them in flight.
+#[derive(Default)]
+struct Echoes {
+    got: Mutex<u64>,
+    changed: Condvar,
+}
+
+impl Echoes {
+    fn one_more(&self) {
+        *self.got.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        self.changed.notify_one();
+    }
+
+    /// Waits until fewer than `window` of the first `sent` are missing;
+    /// false if the deadline came first.
+    fn wait_below(&self, sent: u64, window: u64, deadline: Instant) -> bool {
+        let mut got = self.got.lock().unwrap_or_else(PoisonError::into_inner);
+        while sent.saturating_sub(*got) >= window {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            got = self
+                .changed
+                .wait_timeout(got, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        true
+    }
+}
+
+fn client(i: usize, room: &Room) -> Outcome {
+    let cfg = &room.cfg;
     let mut out = Outcome::default();
     let me = name(i);
     let joined = {
-        let _turn = joining.acquire(join_until);
-        join(&me, server, join_until)
+        let _turn = room.joining.acquire(room.join_until);
+        join(&me, room.server, room.join_until)
     };
-    gate.arrive();
+    let sender = i < cfg.senders && joined.is_ok();
+    if sender {
+        room.writers_left.fetch_add(1, Ordering::SeqCst);
+    }
+    room.gate.arrive();
     let (mut reader, stream) = match joined {
         Ok(pair) => pair,
         Err(e) => {
@@ -203,86 +292,106 @@ fn client(
         }
     };
     out.joined = true;
-    let Some(started) = gate.wait_open(join_until + Duration::from_secs(1)) else {
+    let Some(started) = room
+        .gate
+        .wait_open(room.join_until + Duration::from_secs(1))
+    else {
+        if sender {
+            room.writer_done();
+        }
         return out;
     };
     let deadline = started + cfg.secs;
-    let writer = match (i < cfg.senders, stream.try_clone()) {
-        (false, _) => None,
-        (true, Ok(w)) => {
-            let cfg = cfg.clone();
-            let me = me.clone();
-            // A sender also reads (the room sends it everything too), so
-            // writing happens on a thread of its own: a client that only
-            // wrote would stop reading, and a server may drop a client whose
-            // queue overflows.
-            Some(thread::spawn(move || {
-                send_all(w, &me, i, &cfg, launched, started, deadline)
-            }))
+    let echoes = Echoes::default();
+    thread::scope(|scope| {
+        // A sender also reads (the room sends it everything too), so
+        // writing happens on a thread of its own: a client that only wrote
+        // would stop reading, and a server may drop a client whose queue
+        // overflows.
+        let writer = sender.then(|| {
+            let (me, echoes, stream) = (&me, &echoes, &stream);
+            scope.spawn(move || {
+                let sent = send_all(Bounded::new(stream, deadline), me, i, room, echoes, started);
+                room.writer_done();
+                sent
+            })
+        });
+        receive(i, room, &mut reader, &echoes, deadline + DRAIN, &mut out);
+        match writer.map(|w| w.join()) {
+            Some(Ok(Err(e))) => out.errors.push(format!("send: {}", kind_name(&e))),
+            Some(Err(_)) => out.errors.push("loadgen writer panicked".into()),
+            _ => {}
         }
-        (true, Err(e)) => {
-            out.errors.push(kind_name(&e));
-            None
-        }
-    };
-    let expected = cfg.senders as u64 * cfg.messages;
+    });
+    out
+}
+
+/// Reads until everything sent has arrived, or the connection ends, or
+/// `until`.
+fn receive(
+    i: usize,
+    room: &Room,
+    reader: &mut Reader,
+    echoes: &Echoes,
+    until: Instant,
+    out: &mut Outcome,
+) {
+    let cfg = &room.cfg;
+    reader.get_mut().deadline = until;
+    reader.get_mut().alarm = Some(room.all_sent.clone());
     let mut line = String::new();
-    if let Err(e) = stream.set_read_timeout(Some(left(deadline))) {
-        out.errors.push(kind_name(&e));
-    }
-    while (out.order.len() as u64) < expected {
-        line.clear();
-        match (&mut reader).take(LINE_LIMIT).read_line(&mut line) {
+    loop {
+        let done = room.all_sent.load(Ordering::SeqCst)
+            && out.order.len() as u64 >= room.sent.load(Ordering::SeqCst);
+        if done {
+            return;
+        }
+        // A read that times out keeps what it got of a line in `line`.
+        match reader.take(LINE_LIMIT).read_line(&mut line) {
             Ok(0) => {
                 out.errors.push("closed by the server".into());
-                break;
+                return;
             }
             Ok(_) => {}
-            Err(e) if is_timeout(&e) => break,
+            Err(e) if is_timeout(&e) && Instant::now() < until => continue,
+            Err(e) if is_timeout(&e) => return,
             Err(e) => {
                 out.errors.push(kind_name(&e));
-                break;
+                return;
             }
         }
         match parse(&line, cfg.messages) {
             Some(Got::Message { id, sent_ns }) => {
-                let now = u64::try_from(launched.elapsed().as_nanos()).unwrap_or(u64::MAX);
-                out.latencies.push_ns(now.saturating_sub(sent_ns));
+                let now = room.launched.elapsed();
+                let now_ns = u64::try_from(now.as_nanos()).unwrap_or(u64::MAX);
+                out.latencies.push_ns(now_ns.saturating_sub(sent_ns));
                 out.order.push(id);
-                delivered.fetch_add(1, Ordering::Relaxed);
+                out.last = Some(room.launched + now);
+                room.delivered.fetch_add(1, Ordering::Relaxed);
+                if u64::from(id) / cfg.messages == i as u64 {
+                    echoes.one_more();
+                }
             }
             Some(Got::Error(e)) => out.errors.push(format!("server said: {e}")),
             None => {}
         }
+        line.clear();
     }
-    if let Some(w) = writer {
-        match w.join() {
-            Ok((sent, None)) => out.sent = sent,
-            Ok((sent, Some(e))) => {
-                out.sent = sent;
-                out.errors.push(format!("send: {e}"));
-            }
-            Err(_) => out.errors.push("loadgen writer panicked".into()),
-        }
-    }
-    out
 }
 
+/// The reading half of a client: buffered, and bounded by a deadline.
+type Reader = BufReader<Bounded<TcpStream>>;
+
 /// Connects, says hello, and reads until the room shows this client is in.
-fn join(
-    me: &str,
-    server: SocketAddr,
-    until: Instant,
-) -> Result<(BufReader<TcpStream>, TcpStream), String> {
+fn join(me: &str, server: SocketAddr, until: Instant) -> Result<(Reader, TcpStream), String> {
     let io = |e: io::Error| kind_name(&e);
-    let mut stream = TcpStream::connect_timeout(&server, left(until)).map_err(io)?;
+    let stream = TcpStream::connect_timeout(&server, left(until)).map_err(io)?;
     stream.set_nodelay(true).map_err(io)?;
-    stream.set_read_timeout(Some(left(until))).map_err(io)?;
-    stream.set_write_timeout(Some(left(until))).map_err(io)?;
-    stream
+    ticking(&stream).map_err(io)?;
+    Bounded::new(&stream, until)
         .write_all(format!("{{\"name\":\"{me}\",\"msg\":\"hello\"}}\n").as_bytes())
         .map_err(io)?;
-    let mut reader = BufReader::new(stream.try_clone().map_err(io)?);
+    let mut reader = BufReader::new(Bounded::new(stream.try_clone().map_err(io)?, until));
     let mut line = String::new();
     loop {
         line.clear();
@@ -330,45 +439,45 @@ fn parse(line: &str, messages: u64) -> Option<Got> {
     Some(Got::Message { id, sent_ns })
 }
 
-/// A sender's writer: M messages, paced to its share of `--rate` if given.
-/// Returns how many were sent, and the error that stopped it early.
+/// A sender's writer: M messages, paced to its share of `--rate` if given,
+/// else as fast as the room takes them with at most `--window` in flight.
+/// Stops early at the deadline.
 fn send_all(
-    mut w: TcpStream,
+    mut w: Bounded<&TcpStream>,
     me: &str,
     k: usize,
-    cfg: &Chat,
-    launched: Instant,
+    room: &Room,
+    echoes: &Echoes,
     started: Instant,
-    deadline: Instant,
-) -> (u64, Option<String>) {
-    if let Err(e) = w.set_write_timeout(Some(left(deadline))) {
-        return (0, Some(kind_name(&e)));
-    }
+) -> io::Result<()> {
+    let cfg = &room.cfg;
+    let deadline = w.deadline;
     // Sender k's message j is due at (j * K + k) / rate seconds: the K
     // senders take turns, so together they offer `rate` messages a second.
-    let interval = cfg
-        .rate
-        .map(|r| Duration::from_secs_f64(1.0 / r.max(0.001)));
+    let interval = cfg.rate.map(|r| Duration::from_secs_f64(1.0 / r));
     for j in 0..cfg.messages {
         if let Some(interval) = interval {
             let due = started + interval.mul_f64((j * cfg.senders as u64 + k as u64) as f64);
             if due >= deadline {
-                return (j, Some("deadline before every message was sent".into()));
+                return Ok(());
             }
             let now = Instant::now();
             if due > now {
                 thread::sleep(due - now);
             }
+        } else if let Some(window) = cfg.window {
+            if !echoes.wait_below(j, window, deadline) {
+                return Ok(());
+            }
         } else if Instant::now() >= deadline {
-            return (j, Some("deadline before every message was sent".into()));
+            return Ok(());
         }
-        let sent_ns = launched.elapsed().as_nanos();
+        let sent_ns = room.launched.elapsed().as_nanos();
         let line = format!("{{\"name\":\"{me}\",\"msg\":\"lg {k} {j} {sent_ns}\"}}\n");
-        if let Err(e) = w.write_all(line.as_bytes()) {
-            return (j, Some(kind_name(&e)));
-        }
+        w.write_all(line.as_bytes())?;
+        room.sent.fetch_add(1, Ordering::SeqCst);
     }
-    (cfg.messages, None)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -357,7 +357,11 @@ pub fn table(results: &[Results]) -> String {
         "lost".into(),
     ];
     head.extend(extra.iter().map(|(h, _)| h.to_string()));
-    head.extend(["server CPU µs/op".into(), "VmHWM MiB".into()]);
+    head.extend([
+        "server CPU µs/op".into(),
+        "loadgen CPU µs/op".into(),
+        "server VmHWM MiB".into(),
+    ]);
     let mut out = format!("| {} |\n", head.join(" | "));
     out += &format!("|{}\n", "---|".repeat(head.len()));
     for (label, m) in &medians {
@@ -385,6 +389,10 @@ pub fn table(results: &[Results]) -> String {
         }
         row.push(
             m.get_f64("server_cpu_us_per_op")
+                .map_or("-".into(), |c| format!("{c:.1}")),
+        );
+        row.push(
+            m.get_f64("loadgen_cpu_us_per_op")
                 .map_or("-".into(), |c| format!("{c:.1}")),
         );
         row.push(

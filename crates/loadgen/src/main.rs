@@ -5,8 +5,8 @@ use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use kit::{Cli, Error};
-use loadgen::report::Report;
-use loadgen::{chat, compare, hold, tcp_echo, udp_echo};
+use loadgen::report::{Report, round3};
+use loadgen::{chat, compare, hold, procfs, tcp_echo, udp_echo};
 
 const HELP: &str = "\
 usage: loadgen tcp-echo|udp-echo|hold|chat --addr HOST:PORT [options] [--secs S] [--json]
@@ -26,11 +26,13 @@ got done, how fast, and what went wrong. Every run stops by itself after
   hold --conns C [--parallel P] [--hold-secs H]
       C connections (default 100) open at the same time, opened by P threads
       (default 50); then one round trip on each; then H more seconds open.
-  chat --clients C --senders K --messages M [--rate R]
+  chat --clients C --senders K --messages M [--rate R | --window W]
       C clients (default 10) join the room; then K of them (default 1) send
-      M messages each (default 100), R messages/s in total (default: as fast
-      as they can). Reports delivered/expected, latency, and whether every
-      client saw one order.
+      M messages each (default 100): R messages/s in total, on schedule; or,
+      without --rate, as fast as the room takes them, each sender keeping at
+      most W of its own messages in flight (default 16; 0 = no limit, a
+      flood). Reports delivered/expected, latency, and whether every client
+      saw one order.
   compare --server CMD ... [--rounds R] -- CASE [options]
       Starts each server command with 127.0.0.1:0 appended, reads its
       `listening on ADDR` line, runs `loadgen CASE --addr ADDR [options]`,
@@ -38,7 +40,8 @@ got done, how fast, and what went wrong. Every run stops by itself after
       interleaved A B A B ... for R rounds (default 3). Prints medians as a
       Markdown table.
 
-  --secs S     the longest a run may take (default 20)
+  --secs S     how long the load runs, at most (default 20); connecting or
+               joining before it may take a few seconds more
   --json       print one JSON line instead of the summary
   --quiet      no progress lines
   -h, --help
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         }
         let addr: Option<String> = cli.value("--addr")?;
         let secs = Duration::from_secs_f64(positive(cli.value("--secs")?, 20.0, "--secs")?);
+        let cpu_before = procfs::cpu_time(std::process::id());
         let report = match case.as_str() {
             "tcp-echo" => {
                 let cfg = tcp_echo::TcpEcho {
@@ -131,6 +135,10 @@ fn main() -> ExitCode {
                         Some(_) => return Err(Error::Usage("--rate must be above 0".into())),
                         None => None,
                     },
+                    window: match cli.value::<u64>("--window")?.unwrap_or(16) {
+                        0 => None,
+                        w => Some(w),
+                    },
                     secs,
                     progress,
                 };
@@ -156,6 +164,19 @@ fn main() -> ExitCode {
                 )));
             }
         };
+        let mut report = report;
+        // loadgen's own CPU time, connecting included: on a small machine
+        // the client competes with the server for the same cores.
+        if let (Ok(before), Ok(after)) = (cpu_before, procfs::cpu_time(std::process::id())) {
+            let cpu = after.saturating_sub(before).as_secs_f64();
+            report.set("loadgen_cpu_ms", round3(cpu * 1e3));
+            if report.ok > 0 {
+                report.set(
+                    "loadgen_cpu_us_per_op",
+                    round3(cpu * 1e6 / report.ok as f64),
+                );
+            }
+        }
         print(&report, json);
         Ok(())
     })

@@ -155,8 +155,11 @@ impl Progress {
                     .spawn(move || {
                         let started = Instant::now();
                         let mut next = Duration::from_secs(2);
-                        while !done.load(Ordering::Relaxed) {
+                        loop {
                             thread::sleep(Duration::from_millis(50));
+                            if done.load(Ordering::Relaxed) {
+                                break;
+                            }
                             if started.elapsed() >= next {
                                 eprintln!(
                                     "{label}: {} s, {} {unit}",
@@ -226,5 +229,75 @@ impl Drop for Turn<'_> {
             *t.free.lock().unwrap_or_else(PoisonError::into_inner) += 1;
             t.changed.notify_one();
         }
+    }
+}
+
+/// How long one blocking socket call waits before loadgen looks at the
+/// clock again. Socket timeouts count per call, not to a fixed moment: a
+/// read given "5 s" just before the deadline would wait 5 s past it. So
+/// every TCP socket gets this short timeout, and [`Bounded`] retries until
+/// the deadline.
+pub const TICK: Duration = Duration::from_millis(100);
+
+/// Gives a TCP socket the [`TICK`] timeouts.
+pub fn ticking(stream: &std::net::TcpStream) -> io::Result<()> {
+    stream.set_read_timeout(Some(TICK))?;
+    stream.set_write_timeout(Some(TICK))
+}
+
+/// A stream whose reads and writes wait until `deadline` and no longer: on
+/// a socket with [`TICK`] timeouts, a call that timed out is tried again
+/// while the deadline is ahead, and fails with the timeout after it.
+pub struct Bounded<S> {
+    pub inner: S,
+    pub deadline: Instant,
+    /// When set, a read that has waited a tick returns its timeout early,
+    /// so the caller can decide whether to wait on.
+    pub alarm: Option<Arc<AtomicBool>>,
+}
+
+impl<S> Bounded<S> {
+    pub fn new(inner: S, deadline: Instant) -> Bounded<S> {
+        Bounded {
+            inner,
+            deadline,
+            alarm: None,
+        }
+    }
+
+    fn wait_on(&self) -> bool {
+        Instant::now() < self.deadline
+            && !self
+                .alarm
+                .as_ref()
+                .is_some_and(|a| a.load(Ordering::Relaxed))
+    }
+}
+
+impl<S: io::Read> io::Read for Bounded<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.inner.read(buf) {
+                Err(e) if is_timeout(&e) && self.wait_on() => continue,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+impl<S: io::Write> io::Write for Bounded<S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        loop {
+            match self.inner.write(buf) {
+                Err(e) if is_timeout(&e) && Instant::now() < self.deadline => continue,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
     }
 }

@@ -19,7 +19,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::report::{Latencies, Report, kind_name};
-use crate::run::{CONNECT_TIMEOUT, Gate, Progress, is_timeout, left, resolve, spawn};
+use crate::run::{
+    Bounded, CONNECT_TIMEOUT, Gate, Progress, is_timeout, left, resolve, spawn, ticking,
+};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -128,7 +130,7 @@ fn client(
     // Python: s = socket.create_connection(addr, timeout=...)
     let stream = TcpStream::connect_timeout(&server, left(connect_until));
     gate.arrive();
-    let mut stream = match stream {
+    let stream = match stream {
         Ok(s) => s,
         Err(e) => {
             out.error = Some(format!("connect: {}", kind_name(&e)));
@@ -144,11 +146,11 @@ fn client(
     // algorithm hold it back (it would not here, as nothing is in flight,
     // but a benchmark should not depend on that).
     let _ = stream.set_nodelay(true);
-    // One timeout for the whole run: no read or write outlives the deadline.
-    if let Err(e) = set_timeouts(&stream, left(deadline)) {
+    if let Err(e) = ticking(&stream) {
         out.error = Some(kind_name(&e));
         return out;
     }
+    let mut stream = Bounded::new(stream, deadline);
     let mut reply = vec![0u8; message.len()];
     while out.done < requests && Instant::now() < deadline {
         let sent = Instant::now();
@@ -174,13 +176,8 @@ fn client(
     out
 }
 
-fn set_timeouts(stream: &TcpStream, t: Duration) -> io::Result<()> {
-    stream.set_read_timeout(Some(t))?;
-    stream.set_write_timeout(Some(t))
-}
-
 /// One round trip: all of `message` out, as many bytes back, the same ones.
-fn round_trip(stream: &mut TcpStream, message: &[u8], reply: &mut [u8]) -> io::Result<()> {
+fn round_trip(stream: &mut Bounded<TcpStream>, message: &[u8], reply: &mut [u8]) -> io::Result<()> {
     stream.write_all(message)?;
     // A reply may come back in pieces: read_exact reads until it is whole.
     stream.read_exact(reply)?;
