@@ -20,6 +20,7 @@
 //! sent has arrived (or [`DRAIN`] more seconds pass). Messages per second is
 //! deliveries divided by the time from the start to the last delivery.
 
+use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -79,7 +80,7 @@ struct Line {
 struct Outcome {
     joined: bool,
     /// Test messages in the order they arrived, as `sender * M + number`.
-    order: Vec<u32>,
+    order: Vec<u64>,
     latencies: Latencies,
     /// When the last of them arrived.
     last: Option<Instant>,
@@ -194,7 +195,7 @@ pub fn run(cfg: &Chat) -> io::Result<Report> {
     report.expected = joined * sent;
     report.lost = report.expected.saturating_sub(report.ok);
     report.timed(last.duration_since(started), &mut latencies);
-    let out_of_order = out_of_order(&orders, cfg.senders as u64 * cfg.messages);
+    let out_of_order = out_of_order(&orders);
     report.set("clients", cfg.clients as u64);
     report.set("joined", joined);
     report.set("senders", cfg.senders as u64);
@@ -216,21 +217,22 @@ pub fn run(cfg: &Chat) -> io::Result<Report> {
 /// How many clients saw messages in an order that disagrees with the most
 /// complete client's: a message missing from it, a duplicate, or two
 /// messages swapped. A client that merely missed some messages still agrees.
-fn out_of_order(orders: &[Vec<u32>], ids: u64) -> u64 {
+fn out_of_order(orders: &[Vec<u64>]) -> u64 {
     let Some(reference) = orders.iter().max_by_key(|o| o.len()) else {
         return 0;
     };
-    let mut position = vec![u32::MAX; usize::try_from(ids).unwrap_or(0)];
-    for (at, &id) in reference.iter().enumerate() {
-        if let Some(p) = position.get_mut(id as usize) {
-            *p = at as u32;
-        }
-    }
-    let agrees = |order: &Vec<u32>| {
+    let position: HashMap<u64, usize> = reference
+        .iter()
+        .enumerate()
+        .map(|(at, &id)| (id, at))
+        .collect();
+    let agrees = |order: &Vec<u64>| {
         let mut last = None;
-        order.iter().all(|&id| {
-            let p = position.get(id as usize).copied().unwrap_or(u32::MAX);
-            let ok = p != u32::MAX && last.is_none_or(|l| p > l);
+        order.iter().all(|id| {
+            let Some(&p) = position.get(id) else {
+                return false;
+            };
+            let ok = last.is_none_or(|l| p > l);
             last = Some(p);
             ok
         })
@@ -368,7 +370,7 @@ fn receive(
                 out.order.push(id);
                 out.last = Some(room.launched + now);
                 room.delivered.fetch_add(1, Ordering::Relaxed);
-                if u64::from(id) / cfg.messages == i as u64 {
+                if id / cfg.messages == i as u64 {
                     echoes.one_more();
                 }
             }
@@ -419,7 +421,7 @@ fn join(me: &str, server: SocketAddr, until: Instant) -> Result<(Reader, TcpStre
 }
 
 enum Got {
-    Message { id: u32, sent_ns: u64 },
+    Message { id: u64, sent_ns: u64 },
     Error(String),
 }
 
@@ -435,7 +437,7 @@ fn parse(line: &str, messages: u64) -> Option<Got> {
     let k: u64 = words.next()?.parse().ok()?;
     let j: u64 = words.next()?.parse().ok()?;
     let sent_ns = words.next()?.parse().ok()?;
-    let id = u32::try_from(k * messages + j).ok()?;
+    let id = k.checked_mul(messages)?.checked_add(j)?;
     Some(Got::Message { id, sent_ns })
 }
 
@@ -487,10 +489,10 @@ mod tests {
     #[test]
     fn order_agreement() {
         let full = vec![0, 1, 2, 3];
-        assert_eq!(out_of_order(&[full.clone(), full.clone()], 4), 0);
-        assert_eq!(out_of_order(&[full.clone(), vec![0, 2, 3]], 4), 0);
-        assert_eq!(out_of_order(&[full.clone(), vec![0, 2, 1, 3]], 4), 1);
-        assert_eq!(out_of_order(&[full, vec![0, 0, 1]], 4), 1);
+        assert_eq!(out_of_order(&[full.clone(), full.clone()]), 0);
+        assert_eq!(out_of_order(&[full.clone(), vec![0, 2, 3]]), 0);
+        assert_eq!(out_of_order(&[full.clone(), vec![0, 2, 1, 3]]), 1);
+        assert_eq!(out_of_order(&[full, vec![0, 0, 1]]), 1);
     }
 
     #[test]
