@@ -553,7 +553,7 @@ pub fn converse(
         };
         match message.len() {
             0 => println!("{peer} sent an empty message"),
-            n => println!("{peer} sent a {n}-byte message: {}", preview(&message)),
+            n => println!("{peer} sent a message of {n} bytes: {}", preview(&message)),
         }
         // The echo, framed like the message: the client's reader finds its end.
         write_message(framing.mode, &mut writer, &message)?;
