@@ -518,6 +518,9 @@ impl Drop for LiveGuard {
 /// same framing, until the client closes between two messages. A message
 /// over the limit gets one error message back, then the connection is
 /// closed. The connection is closed when this returns.
+///
+/// Stage 3's `q` is gone: with framing, `q` is a message like any other, to be
+/// echoed, and a clean end of stream between messages says "goodbye".
 pub fn converse(
     conn: TcpStream,
     peer: SocketAddr,
@@ -534,6 +537,8 @@ pub fn converse(
     let mut writer = &conn;
     // Python: while True:
     loop {
+        // Python: body = recv_exactly(conn, n) after the 4-byte header, or
+        // f.readline() on f = conn.makefile("rb"): however many reads it takes.
         let read = read_message(framing.mode, &mut reader, framing.max_size);
         if stop.requested() {
             return Ok(End::Stopped);
