@@ -6,10 +6,12 @@
 #   crates/loadgen/measure.sh echo udp   # only some: echo udp hold hold10k chat
 #
 # Each table is one `loadgen compare` run: the servers interleaved A B A B
-# for three rounds, medians printed as a Markdown table. Numbers differ from
+# for five rounds (ROUNDS=3 for fewer), medians printed as a Markdown table.
+# Numbers differ from
 # machine to machine and run to run; the ratios between servers are what
 # the lesson reads.
 set -euo pipefail
+rounds=${ROUNDS:-5}
 cd "$(dirname "$0")/../.."
 
 bin=${CARGO_TARGET_DIR:-target}/release
@@ -27,7 +29,7 @@ for t in $tables; do
     case $t in
     echo)
         for c in 1 16 64 256; do
-            "$loadgen" compare --rounds 3 \
+            "$loadgen" compare --rounds "$rounds" \
                 --server "$bin/tcp-loop-server" \
                 --server "$bin/tcp-threaded-server" \
                 --server "python3 $peers/echo_server.py" \
@@ -35,14 +37,14 @@ for t in $tables; do
         done
         ;;
     udp)
-        "$loadgen" compare --rounds 3 \
+        "$loadgen" compare --rounds "$rounds" \
             --server "$bin/udp-echo-server" \
             --server "python3 $peers/udp_server.py" \
             -- udp-echo --clients 8 --requests 10000000 --size 32 --secs 2
         ;;
     hold)
         # 2,000 clients at once: how much memory a thread per client costs.
-        "$loadgen" compare --rounds 3 \
+        "$loadgen" compare --rounds "$rounds" \
             --server "$bin/tcp-threaded-server" \
             -- hold --conns 2000 --parallel 50 --secs 60
         # Python's socketserver listens with a backlog of 5: one round only,
@@ -61,12 +63,12 @@ for t in $tables; do
         ;;
     chat)
         # Unpaced: each sender keeps 16 of its messages in flight.
-        "$loadgen" compare --rounds 3 \
+        "$loadgen" compare --rounds "$rounds" \
             --server "$bin/chat-server" \
             --server "python3 $peers/chat_server.py" \
             -- chat --clients 50 --senders 5 --messages 10000000 --secs 3
         # 1,000 messages/s offered for 3 s: 3,000 messages, 600,000 deliveries.
-        "$loadgen" compare --rounds 3 \
+        "$loadgen" compare --rounds "$rounds" \
             --server "$bin/chat-server" \
             --server "python3 $peers/chat_server.py" \
             -- chat --clients 200 --senders 10 --messages 300 --rate 1000 --secs 10

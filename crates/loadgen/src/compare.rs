@@ -197,6 +197,10 @@ impl Server {
         let mut child = Command::new(program)
             .args(args)
             .arg("127.0.0.1:0")
+            // Python's default: print() into a pipe is block-buffered. Some
+            // shells and containers set PYTHONUNBUFFERED=1, which adds two
+            // write() calls to every print and would measure that instead.
+            .env_remove("PYTHONUNBUFFERED")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
