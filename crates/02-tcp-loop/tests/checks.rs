@@ -6,11 +6,9 @@
 
 use std::io::Write;
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use harness::{
-    Check, Fail, Finished, Proc, Server, check, check_eq, connect, read_exactly, read_to_close,
-};
+use harness::{Check, Fail, Proc, Server, check, check_eq, connect, read_exactly, read_to_close};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_tcp-loop-server");
 const CLIENT: &str = env!("CARGO_BIN_EXE_tcp-loop-client");
@@ -243,34 +241,11 @@ fn step6_the_client_reports_a_server_that_is_not_there() -> Check {
     done.expect_one_error_line()
 }
 
-/// Presses Ctrl-C: returns when, to time the exit.
-fn ctrl_c(server: &Server) -> Result<Instant, Fail> {
-    let asked = Instant::now();
-    server.signal("INT")?;
-    Ok(asked)
-}
-
-fn expect_prompt_exit(server: Server, asked: Instant, served: &str) -> Result<Finished, Fail> {
-    let done = server.proc.wait_within(Duration::from_secs(2))?;
-    let took = asked.elapsed();
-    done.expect_code(0, "Ctrl-C stops the server normally: exit 0")?;
-    check!(
-        took < Duration::from_secs(1),
-        "the server took {took:?} to exit after Ctrl-C; it must be gone within 1 s"
-    );
-    check!(
-        done.stdout.iter().any(|l| l.contains(served)),
-        "after Ctrl-C the server prints a one-line summary with how many clients it {served}; it printed {:?}",
-        done.stdout
-    );
-    Ok(done)
-}
-
 #[test]
 fn step7_ctrl_c_while_waiting_for_a_client() -> Check {
     let server = start()?;
-    let asked = ctrl_c(&server)?;
-    expect_prompt_exit(server, asked, "served 0")?;
+    let asked = server.ctrl_c()?;
+    server.expect_prompt_exit(asked, "served 0")?;
     Ok(())
 }
 
@@ -280,14 +255,14 @@ fn step7_ctrl_c_in_the_middle_of_a_conversation() -> Check {
     let mut stream = connect(server.addr())?;
     round_trip(&mut stream, b"still talking")?;
     let mut waiting = connect(server.addr())?;
-    let asked = ctrl_c(&server)?;
+    let asked = server.ctrl_c()?;
     let rest = read_to_close(&mut stream).map_err(|e| {
         Fail(format!(
             "{e}\n(on Ctrl-C the server must close the client it is talking to: kit::Stop::close_on_stop)"
         ))
     })?;
     check_eq!(rest, b"".to_vec(), "nothing more comes after Ctrl-C");
-    expect_prompt_exit(server, asked, "served 1")?;
+    server.expect_prompt_exit(asked, "served 1")?;
     // The client still in the backlog is closed with the listening socket.
     let _ = read_to_close(&mut waiting);
     Ok(())

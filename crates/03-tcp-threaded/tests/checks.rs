@@ -8,11 +8,9 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Barrier};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use harness::{
-    Check, Fail, Finished, Proc, Server, check, check_eq, connect, read_exactly, read_to_close,
-};
+use harness::{Check, Fail, Proc, Server, check, check_eq, connect, read_exactly, read_to_close};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_tcp-threaded-server");
 const CLIENT: &str = env!("CARGO_BIN_EXE_tcp-threaded-client");
@@ -296,34 +294,11 @@ fn step6_the_client_reports_a_server_that_is_not_there() -> Check {
     done.expect_one_error_line()
 }
 
-/// Presses Ctrl-C: returns when, to time the exit.
-fn ctrl_c(server: &Server) -> Result<Instant, Fail> {
-    let asked = Instant::now();
-    server.signal("INT")?;
-    Ok(asked)
-}
-
-fn expect_prompt_exit(server: Server, asked: Instant, served: &str) -> Result<Finished, Fail> {
-    let done = server.proc.wait_within(Duration::from_secs(2))?;
-    let took = asked.elapsed();
-    done.expect_code(0, "Ctrl-C stops the server normally: exit 0")?;
-    check!(
-        took < Duration::from_secs(1),
-        "the server took {took:?} to exit after Ctrl-C; it must be gone within 1 s"
-    );
-    check!(
-        done.stdout.iter().any(|l| l.contains(served)),
-        "after Ctrl-C the server prints a one-line summary with how many clients it {served}; it printed {:?}",
-        done.stdout
-    );
-    Ok(done)
-}
-
 #[test]
 fn step7_ctrl_c_while_waiting_for_a_client() -> Check {
     let server = start()?;
-    let asked = ctrl_c(&server)?;
-    expect_prompt_exit(server, asked, "served 0")?;
+    let asked = server.ctrl_c()?;
+    server.expect_prompt_exit(asked, "served 0")?;
     Ok(())
 }
 
@@ -336,7 +311,7 @@ fn step7_ctrl_c_with_clients_connected_closes_them() -> Check {
         round_trip(&mut stream, format!("client {i}").as_bytes())?;
         streams.push(stream);
     }
-    let asked = ctrl_c(&server)?;
+    let asked = server.ctrl_c()?;
     for (i, stream) in streams.iter_mut().enumerate() {
         let rest = read_to_close(stream).map_err(|e| {
             Fail(format!(
@@ -345,7 +320,7 @@ fn step7_ctrl_c_with_clients_connected_closes_them() -> Check {
         })?;
         check_eq!(rest, b"".to_vec(), "nothing more comes after Ctrl-C");
     }
-    let done = expect_prompt_exit(server, asked, "served 3")?;
+    let done = server.expect_prompt_exit(asked, "served 3")?;
     let ended = done
         .stdout
         .iter()
@@ -429,8 +404,8 @@ fn step8_a_client_that_stops_reading_blocks_only_its_own_thread() -> Check {
     round_trip(&mut other, b"not stuck")?;
     // The stuck thread is blocked in write(), not read(): Ctrl-C must still
     // end it promptly (shutting the connection down makes the write fail).
-    let asked = ctrl_c(&server)?;
-    expect_prompt_exit(server, asked, "served 2")?;
+    let asked = server.ctrl_c()?;
+    server.expect_prompt_exit(asked, "served 2")?;
     Ok(())
 }
 

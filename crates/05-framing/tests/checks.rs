@@ -10,15 +10,13 @@
 use std::io::{self, BufRead, BufReader, Cursor, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use framing::{
     FrameError, MAX_SIZE, Mode, read_frame, read_line, read_message, write_frame, write_line,
     write_message,
 };
-use harness::{
-    Check, Fail, Finished, Proc, Server, check, check_eq, connect, read_exactly, read_to_close,
-};
+use harness::{Check, Fail, Proc, Server, check, check_eq, connect, read_exactly, read_to_close};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_framing-server");
 const CLIENT: &str = env!("CARGO_BIN_EXE_framing-client");
@@ -1194,34 +1192,11 @@ fn step7_the_client_reports_a_server_that_closes_mid_reply() -> Check {
 // ---------------------------------------------------------------------------
 // Step 8: Ctrl-C.
 
-/// Presses Ctrl-C: returns when, to time the exit.
-fn ctrl_c(server: &Server) -> Result<Instant, Fail> {
-    let asked = Instant::now();
-    server.signal("INT")?;
-    Ok(asked)
-}
-
-fn expect_prompt_exit(server: Server, asked: Instant, served: &str) -> Result<Finished, Fail> {
-    let done = server.proc.wait_within(Duration::from_secs(2))?;
-    let took = asked.elapsed();
-    done.expect_code(0, "Ctrl-C stops the server normally: exit 0")?;
-    check!(
-        took < Duration::from_secs(1),
-        "the server took {took:?} to exit after Ctrl-C; it must be gone within 1 s"
-    );
-    check!(
-        done.stdout.iter().any(|l| l.contains(served)),
-        "after Ctrl-C the server prints a one-line summary with how many clients it {served}; it printed {:?}",
-        done.stdout
-    );
-    Ok(done)
-}
-
 #[test]
 fn step8_ctrl_c_while_waiting_for_a_client() -> Check {
     let server = length_server()?;
-    let asked = ctrl_c(&server)?;
-    expect_prompt_exit(server, asked, "served 0")?;
+    let asked = server.ctrl_c()?;
+    server.expect_prompt_exit(asked, "served 0")?;
     Ok(())
 }
 
@@ -1236,7 +1211,7 @@ fn step8_ctrl_c_with_clients_connected_even_mid_message_closes_them() -> Check {
     }
     // One client is in the middle of a message: its thread waits for the rest.
     streams[2].write_all(b"\x00\x00\x00\x09half")?;
-    let asked = ctrl_c(&server)?;
+    let asked = server.ctrl_c()?;
     for (i, stream) in streams.iter_mut().enumerate() {
         let rest = read_to_close(stream).map_err(|e| {
             Fail(format!(
@@ -1245,7 +1220,7 @@ fn step8_ctrl_c_with_clients_connected_even_mid_message_closes_them() -> Check {
         })?;
         check_eq!(rest, Vec::<u8>::new(), "nothing more comes after Ctrl-C");
     }
-    let done = expect_prompt_exit(server, asked, "served 3")?;
+    let done = server.expect_prompt_exit(asked, "served 3")?;
     let ended = done
         .stdout
         .iter()

@@ -9,9 +9,9 @@ use std::io::{BufRead, BufReader, ErrorKind, Write};
 use std::net::TcpStream;
 use std::sync::{Arc, Barrier};
 use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use harness::{Check, Fail, Finished, Proc, Server, check, check_eq, connect};
+use harness::{Check, Fail, Proc, Server, check, check_eq, connect};
 use serde_json::{Value, json};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_chat-server");
@@ -823,34 +823,11 @@ fn step6_a_client_that_stops_reading_is_disconnected_and_the_others_go_on() -> C
     Ok(())
 }
 
-/// Presses Ctrl-C: returns when, to time the exit.
-fn ctrl_c(server: &Server) -> Result<Instant, Fail> {
-    let asked = Instant::now();
-    server.signal("INT")?;
-    Ok(asked)
-}
-
-fn expect_prompt_exit(server: Server, asked: Instant, served: &str) -> Result<Finished, Fail> {
-    let done = server.proc.wait_within(Duration::from_secs(2))?;
-    let took = asked.elapsed();
-    done.expect_code(0, "Ctrl-C stops the server normally: exit 0")?;
-    check!(
-        took < Duration::from_secs(1),
-        "the server took {took:?} to exit after Ctrl-C; it must be gone within 1 s"
-    );
-    check!(
-        done.stdout.iter().any(|l| l.contains(served)),
-        "after Ctrl-C the server prints a one-line summary with how many clients it {served}; it printed {:?}",
-        done.stdout
-    );
-    Ok(done)
-}
-
 #[test]
 fn step7_ctrl_c_while_waiting_for_a_client() -> Check {
     let server = start()?;
-    let asked = ctrl_c(&server)?;
-    expect_prompt_exit(server, asked, "served 0")?;
+    let asked = server.ctrl_c()?;
+    server.expect_prompt_exit(asked, "served 0")?;
     Ok(())
 }
 
@@ -867,7 +844,7 @@ fn step7_ctrl_c_tells_the_room_and_closes_everyone() -> Check {
     for peer in &mut peers[..2] {
         peer.next_from("carol")?;
     }
-    let asked = ctrl_c(&server)?;
+    let asked = server.ctrl_c()?;
     for peer in peers.iter_mut().chain([&mut silent]) {
         let notice = peer.next().map_err(|e| {
             Fail(format!(
@@ -883,7 +860,7 @@ fn step7_ctrl_c_tells_the_room_and_closes_everyone() -> Check {
     }
     drop(peers);
     drop(silent);
-    expect_prompt_exit(server, asked, "served 4")?;
+    server.expect_prompt_exit(asked, "served 4")?;
     Ok(())
 }
 
@@ -900,9 +877,9 @@ fn step7_ctrl_c_with_a_client_that_reads_nothing_still_exits_within_1_s() -> Che
         talker.say(&format!("{i} {big}"))?;
         talker.next_chat()?;
     }
-    let asked = ctrl_c(&server)?;
+    let asked = server.ctrl_c()?;
     talker.notice("clos")?;
-    let done = expect_prompt_exit(server, asked, "served 2").map_err(|e| {
+    let done = server.expect_prompt_exit(asked, "served 2").map_err(|e| {
         Fail(format!(
             "{e}\n(a writer blocked on a client that reads nothing must not keep the server alive: after a short wait, shut every connection down)"
         ))

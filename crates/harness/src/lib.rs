@@ -423,6 +423,33 @@ impl Server {
     pub fn addr(&self) -> &str {
         &self.addr
     }
+
+    /// Presses Ctrl-C (sends SIGINT) and returns when, so that
+    /// [`Server::expect_prompt_exit`] can time the exit.
+    pub fn ctrl_c(&self) -> Result<Instant, Fail> {
+        let asked = Instant::now();
+        self.proc.signal("INT")?;
+        Ok(asked)
+    }
+
+    /// After [`Server::ctrl_c`] at `asked`: the server exits 0 within 1 s, as
+    /// the contract says, and prints a one-line summary containing `summary`
+    /// (say `served 3`).
+    pub fn expect_prompt_exit(self, asked: Instant, summary: &str) -> Result<Finished, Fail> {
+        let done = self.proc.wait_within(Duration::from_secs(2))?;
+        let took = asked.elapsed();
+        done.expect_code(0, "Ctrl-C stops the server normally: exit 0")?;
+        check!(
+            took < Duration::from_secs(1),
+            "the server took {took:?} to exit after Ctrl-C; it must be gone within 1 s"
+        );
+        check!(
+            done.stdout.iter().any(|l| l.contains(summary)),
+            "after Ctrl-C the server prints a one-line summary with how many clients it served ({summary:?}); it printed {:?}",
+            done.stdout
+        );
+        Ok(done)
+    }
 }
 
 impl std::ops::Deref for Server {
