@@ -699,6 +699,14 @@ pub struct Outgoing<'a> {
 /// Reads one client line as a message, or says what is wrong with it.
 pub fn parse_message(line: &[u8]) -> Result<Incoming, String> {
     let hint = r#"send one JSON object per line, like {"name": "alice", "msg": "hi"}"#;
+    // JSON is text, and the protocol says UTF-8: bytes that are not (a
+    // Latin-1 terminal, a binary file piped in) get their own explanation.
+    if let Err(e) = std::str::from_utf8(line) {
+        let at = e.valid_up_to();
+        return Err(format!(
+            "not UTF-8 text (invalid byte at offset {at}); {hint}"
+        ));
+    }
     // serde would also read a struct from a JSON array (`["alice", "hi"]`);
     // the protocol says object, so check that first.
     if line.trim_ascii_start().first() != Some(&b'{') {
