@@ -7,9 +7,8 @@
 #
 # Each table is one `loadgen compare` run: the servers interleaved A B A B
 # for five rounds (ROUNDS=3 for fewer), medians printed as a Markdown table.
-# Numbers differ from
-# machine to machine and run to run; the ratios between servers are what
-# the lesson reads.
+# Numbers differ from machine to machine and run to run; the ratios between
+# servers are what the lesson reads.
 set -euo pipefail
 rounds=${ROUNDS:-5}
 cd "$(dirname "$0")/../.."

@@ -306,7 +306,7 @@ fn bad_command_lines_exit_2_with_one_error_line() {
 
 #[test]
 fn compare_drives_the_python_peers_interleaved() {
-    for (peer, case) in [
+    let runs: Vec<_> = [
         (
             "echo_server.py",
             &["tcp-echo", "--conns", "2", "--secs", "0.2"][..],
@@ -327,13 +327,23 @@ fn compare_drives_the_python_peers_interleaved() {
                 "10",
             ],
         ),
-    ] {
-        let server = format!("python3 {PEERS}/{peer}");
-        let mut args = vec![
-            "compare", "--rounds", "2", "--server", &server, "--json", "--",
-        ];
-        args.extend(case);
-        let out = loadgen(&args);
+    ]
+    .into_iter()
+    .map(|(peer, case)| {
+        // The three peers at once: each comparison mostly waits for Python
+        // to start.
+        thread::spawn(move || {
+            let server = format!("python3 {PEERS}/{peer}");
+            let mut args = vec![
+                "compare", "--rounds", "2", "--server", &server, "--json", "--",
+            ];
+            args.extend(case);
+            (peer, loadgen(&args))
+        })
+    })
+    .collect();
+    for run in runs {
+        let (peer, out) = run.join().expect("compare thread");
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{peer}: {stderr}");
