@@ -49,6 +49,9 @@ def stop(signum, frame):
 
 def main():
     addr = parse_addr(sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1:9998")
+    # SIGINT too: a script that starts us in the background leaves SIGINT
+    # ignored, and Python then skips its own KeyboardInterrupt handler.
+    signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     with Server(addr, EchoHandler) as server:
         host, port = server.server_address[:2]

@@ -3,9 +3,10 @@
 //! It speaks the wire protocols of the contract (`shared/contract.md`), not
 //! any stage's code, so it measures a Rust stage server, a Python server from
 //! `peers/`, or a student's own server the same way. Every case runs client
-//! threads with blocking sockets, each with a timeout, under one deadline
-//! (`--secs`): a run always ends by itself, and a server that never answers
-//! shows up as `waiting` or `lost`, never as a hang.
+//! threads with blocking sockets, each with a timeout: connecting (or joining
+//! the chat room) has a window of a few seconds, then the load runs for
+//! `--secs` at most. A run always ends by itself, and a server that never
+//! answers shows up as `waiting` or `lost`, never as a hang.
 //!
 //! - [`tcp_echo`]: lockstep round trips on C connections at once.
 //! - [`udp_echo`]: lockstep datagrams from C clients, losses counted.
