@@ -30,8 +30,8 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:9998";
 pub const RECV_SIZE: usize = 1024;
 
 /// How many clients may be connected at once unless `--max-clients` says
-/// otherwise. Each one costs a thread and two file descriptors (its socket
-/// and the copy `kit::Stop` keeps to close it on Ctrl-C); past the cap a
+/// otherwise. Each one costs a thread and a file descriptor (its socket,
+/// shared with `kit::Stop` to close it on Ctrl-C); past the cap a
 /// client is told the server is full, instead of the server failing to
 /// create a thread or running out of file descriptors.
 pub const MAX_CLIENTS: usize = 4096;
@@ -219,10 +219,18 @@ impl Drop for LiveGuard {
 // ANCHOR: converse
 /// One conversation: echo every read back until the client sends `q` or
 /// closes. The connection is closed when this returns.
-pub fn converse(mut conn: TcpStream, peer: SocketAddr, stop: &Stop) -> io::Result<End> {
+pub fn converse(conn: TcpStream, peer: SocketAddr, stop: &Stop) -> io::Result<End> {
     // If Ctrl-C comes while we wait in read(), shut this connection down so
     // the read returns; the guard forgets the connection when it is dropped.
-    let _watch = stop.close_on_stop(&conn)?;
+    // With thousands of clients, file descriptors run out before memory
+    // does, so the Ctrl-C handler shares this one socket through an `Arc`
+    // instead of a copy of it (stage 2's `close_on_stop`, one more
+    // descriptor per client).
+    let conn = Arc::new(conn);
+    let _watch = stop.close_on_stop_shared(&conn);
+    // Reading and writing need only `&TcpStream`: the socket's state is the
+    // kernel's, so any handle on it reads and writes the same connection.
+    let mut conn = &*conn;
     let mut buf = [0u8; RECV_SIZE];
     // Python: while True:
     loop {
@@ -249,8 +257,9 @@ pub fn converse(mut conn: TcpStream, peer: SocketAddr, stop: &Stop) -> io::Resul
         // write_all loops until every byte is in the kernel's send buffer.
         conn.write_all(data)?;
     }
-    // Python: conn.close(). `conn` is dropped when this function returns: the
-    // kernel sends FIN and the client's next read returns 0.
+    // Python: conn.close(). The socket is closed when its last `Arc` is
+    // dropped, as this function returns: the kernel sends FIN and the
+    // client's next read returns 0.
 }
 // ANCHOR_END: converse
 

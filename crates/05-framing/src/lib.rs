@@ -46,8 +46,8 @@ pub const RECV_SIZE: usize = 1024;
 pub const MAX_SIZE: usize = 1024 * 1024;
 
 /// How many clients may be connected at once unless `--max-clients` says
-/// otherwise. Each one costs a thread and two file descriptors (its socket
-/// and the copy `kit::Stop` keeps to close it on Ctrl-C); past the cap a
+/// otherwise. Each one costs a thread and a file descriptor (its socket,
+/// shared with `kit::Stop` to close it on Ctrl-C); past the cap a
 /// client is told the server is full, instead of the server failing to
 /// create a thread or running out of file descriptors.
 pub const MAX_CLIENTS: usize = 4096;
@@ -529,12 +529,17 @@ pub fn converse(
 ) -> Result<End, FrameError> {
     // If Ctrl-C comes while we wait in read(), shut this connection down so
     // the read returns; the guard forgets the connection when it is dropped.
-    let _watch = stop.close_on_stop(&conn)?;
+    // With thousands of clients, file descriptors run out before memory
+    // does, so the Ctrl-C handler shares this one socket through an `Arc`
+    // instead of a copy of it (stage 2's `close_on_stop`, one more
+    // descriptor per client).
+    let conn = Arc::new(conn);
+    let _watch = stop.close_on_stop_shared(&conn);
     // One read() may bring the end of one message and the start of the next:
     // the BufReader keeps what was read but not yet used, for the next call.
     // (`&TcpStream` reads and writes, so one socket serves both.)
-    let mut reader = BufReader::new(&conn);
-    let mut writer = &conn;
+    let mut reader = BufReader::new(&*conn);
+    let mut writer = &*conn;
     // Python: while True:
     loop {
         // Python: body = recv_exactly(conn, n) after the 4-byte header, or
@@ -563,8 +568,9 @@ pub fn converse(
         // The echo, framed like the message: the client's reader finds its end.
         write_message(framing.mode, &mut writer, &message)?;
     }
-    // Python: conn.close(). `conn` is dropped when this function returns: the
-    // kernel sends FIN and the client's next read returns 0.
+    // Python: conn.close(). The socket is closed when its last `Arc` is
+    // dropped, as this function returns: the kernel sends FIN and the
+    // client's next read returns 0.
 }
 // ANCHOR_END: converse
 

@@ -56,7 +56,7 @@ struct Inner {
 struct Wakers {
     listeners: Vec<SocketAddr>,
     datagram_sockets: Vec<SocketAddr>,
-    streams: Vec<(u64, TcpStream)>,
+    streams: Vec<(u64, Arc<TcpStream>)>,
 }
 
 impl Stop {
@@ -151,20 +151,30 @@ impl Stop {
     /// On stop, shut `stream` down so a `read()` blocked on it returns 0.
     /// Dropping the returned [`Watch`] forgets the stream again (do that when
     /// the connection ends, so finished clients are not kept).
+    ///
+    /// This keeps a second handle on the socket (`try_clone`, a second file
+    /// descriptor for as long as the [`Watch`] lives). A server with
+    /// thousands of clients uses [`Stop::close_on_stop_shared`] instead.
     pub fn close_on_stop(&self, stream: &TcpStream) -> io::Result<Watch> {
-        let clone = stream.try_clone()?;
+        Ok(self.close_on_stop_shared(&Arc::new(stream.try_clone()?)))
+    }
+
+    /// [`Stop::close_on_stop`] without a second file descriptor: the stop
+    /// handler holds another `Arc` of the one socket the connection's thread
+    /// uses, so each client costs one descriptor, not two.
+    pub fn close_on_stop_shared(&self, stream: &Arc<TcpStream>) -> Watch {
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
         let mut w = self.wakers();
         if self.requested() {
             drop(w);
-            let _ = clone.shutdown(Shutdown::Both);
+            let _ = stream.shutdown(Shutdown::Both);
         } else {
-            w.streams.push((id, clone));
+            w.streams.push((id, Arc::clone(stream)));
         }
-        Ok(Watch {
+        Watch {
             stop: self.clone(),
             id,
-        })
+        }
     }
 
     /// Runs `wait`, a wait on something no socket trick can wake (reading a
@@ -291,6 +301,23 @@ mod tests {
         stop.wake_accept(&listener)?;
         listener.set_nonblocking(false)?;
         let (_woken, _) = listener.accept()?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_shared_watch_ends_a_read_and_is_forgotten_when_dropped() -> io::Result<()> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let _client = TcpStream::connect(listener.local_addr()?)?;
+        let (conn, _) = listener.accept()?;
+        conn.set_read_timeout(Some(Duration::from_secs(5)))?;
+        let conn = Arc::new(conn);
+        let stop = Stop::new();
+        drop(stop.close_on_stop_shared(&conn));
+        assert!(stop.wakers().streams.is_empty());
+        assert_eq!(Arc::strong_count(&conn), 1, "the Watch let go of its Arc");
+        let _watch = stop.close_on_stop_shared(&conn);
+        stop.request();
+        assert_eq!((&*conn).read(&mut [0; 8])?, 0);
         Ok(())
     }
 
