@@ -53,8 +53,8 @@ for t in $tables; do
             -- hold --conns 2000 --parallel 50 --secs 60
         ;;
     hold10k)
-        # 10,000 at once needs 10,000 descriptors in loadgen and 20,000 in
-        # the server (each client's socket plus the copy kit::Stop keeps).
+        # 10,000 at once needs 10,000 descriptors in loadgen and as many in
+        # the server (one socket a client).
         ulimit -n "$(ulimit -Hn)"
         "$loadgen" compare --rounds 1 \
             --server "$bin/tcp-threaded-server --max-clients 10000" \
