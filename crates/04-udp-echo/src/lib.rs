@@ -13,7 +13,7 @@
 //! command line, printing, Ctrl-C); the exercise checks in `tests/` call
 //! these functions and run those binaries.
 
-use std::io::{self, ErrorKind};
+use std::io::{self, BufWriter, ErrorKind, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket};
 use std::time::{Duration, Instant};
 
@@ -42,6 +42,9 @@ pub const MAX_PAYLOAD_V6: usize = 65_535 - 8;
 /// How many bytes of each datagram the server's log shows.
 const SHOWN: usize = 60;
 
+/// How long the socket may be quiet before the server writes out its log.
+pub const LOG_QUIET: Duration = Duration::from_millis(50);
+
 /// What a server did before it was stopped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Served {
@@ -60,7 +63,26 @@ pub struct Served {
 pub fn serve(socket: &UdpSocket, stop: &Stop) -> io::Result<Served> {
     let mut served = Served::default();
     let mut buf = vec![0u8; RECV_SIZE];
+    // The log has a line per datagram. With println! each line is its own
+    // write() system call, as many as the echo itself makes: a third of
+    // this server's CPU under load (lesson 7 measures it). So the lines
+    // collect in a buffer that is written out when it is full, or when no
+    // datagram has come for LOG_QUIET: in big pieces under load, at once
+    // when you send one by hand. (Python's print() into a pipe buffers too.)
+    let mut log = BufWriter::with_capacity(64 * 1024, io::stdout());
+    // While the log holds lines, recv_from waits at most LOG_QUIET, the cue
+    // to write them out; with nothing to write, it waits as long as it takes.
+    let mut timeout = None;
+    socket.set_read_timeout(timeout)?;
     loop {
+        let wanted = match log.buffer().is_empty() {
+            true => None,
+            false => Some(LOG_QUIET),
+        };
+        if wanted != timeout {
+            socket.set_read_timeout(wanted)?;
+            timeout = wanted;
+        }
         // Python: data, addr = s.recvfrom(65535)
         // Blocks until a datagram is waiting in this socket's receive buffer,
         // then returns ONE whole datagram (never part of one, never two run
@@ -71,6 +93,18 @@ pub fn serve(socket: &UdpSocket, stop: &Stop) -> io::Result<Served> {
         // thrown away without a word: hence RECV_SIZE.
         let (n, peer) = match socket.recv_from(&mut buf) {
             Ok(got) => got,
+            // Nothing for LOG_QUIET (Unix says WouldBlock, Windows TimedOut),
+            // or a signal such as Ctrl-C arrived during the wait: a call with
+            // a timeout is not restarted after a signal, it fails with EINTR.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) =>
+            {
+                log.flush()?;
+                continue;
+            }
             // Windows reports here that an earlier reply bounced (an ICMP
             // "port unreachable": that client had gone). That is news about
             // an old datagram, not a reason to stop serving everyone else.
@@ -82,6 +116,7 @@ pub fn serve(socket: &UdpSocket, stop: &Stop) -> io::Result<Served> {
             // This is the empty datagram kit::Stop sends to wake us. A client
             // may send an empty datagram too (it gets echoed below): only the
             // flag tells the two apart, never the size.
+            log.flush()?;
             return Ok(served);
         }
         let message = &buf[..n];
@@ -101,10 +136,13 @@ pub fn serve(socket: &UdpSocket, stop: &Stop) -> io::Result<Served> {
         let shown = printable(&message[..n.min(SHOWN)]);
         let more = if n > SHOWN { "..." } else { "" };
         match sent {
-            Ok(_) => println!("from {peer}: {n} bytes: {shown}{more}; echoed"),
+            Ok(_) => writeln!(log, "from {peer}: {n} bytes: {shown}{more}; echoed")?,
             Err(e) => {
                 served.failed += 1;
-                println!("from {peer}: {n} bytes: {shown}{more}; the reply failed: {e}");
+                writeln!(
+                    log,
+                    "from {peer}: {n} bytes: {shown}{more}; the reply failed: {e}"
+                )?;
             }
         }
     }
