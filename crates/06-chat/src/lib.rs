@@ -19,6 +19,7 @@
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, BufWriter, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
@@ -213,16 +214,19 @@ fn admit(
     // A bounded queue: `try_send` on a full one fails at once instead of
     // waiting, which is how the room notices a client that stopped reading.
     let (outbox, inbox) = sync_channel::<Arc<str>>(queue_len);
+    // How many lines wait in that queue: the room counts up, the writer down.
+    let waiting = Arc::new(AtomicUsize::new(0));
     // Added here, by the accept loop, before either thread runs: so the
     // client hears every message from now on, and on Ctrl-C `close` finds it.
-    let id = lock(room).add(peer, outbox, conn.clone());
+    let id = lock(room).add(peer, outbox, waiting.clone(), conn.clone());
 
     let writer = thread::Builder::new()
         .name(format!("write {}", peer.port()))
         .stack_size(CLIENT_STACK_SIZE)
         .spawn({
             let conn = conn.clone();
-            move || write_out(&conn, inbox, peer)
+            let waiting = waiting.clone();
+            move || write_out(&conn, inbox, &waiting, peer)
         });
     let writer = match writer {
         Ok(writer) => writer,
@@ -237,7 +241,7 @@ fn admit(
         .spawn({
             let room = room.clone();
             move || {
-                let ended = converse(&conn, peer, id, &room);
+                let ended = converse(&conn, peer, id, &room, &waiting);
                 // Gone from the room: its queue's sender is dropped, so the
                 // writer sends what is left in the queue, then ends.
                 let was_in_room = lock(&room).leave(id);
@@ -337,7 +341,21 @@ impl Drop for LiveGuard {
 // ANCHOR: converse
 /// One client's reader thread: reads its lines and hands each message to the
 /// room, until the client leaves. The room answers it through its queue.
-pub fn converse(conn: &TcpStream, peer: SocketAddr, id: u64, room: &SharedRoom) -> io::Result<End> {
+pub fn converse(
+    conn: &TcpStream,
+    peer: SocketAddr,
+    id: u64,
+    room: &SharedRoom,
+    waiting: &AtomicUsize,
+) -> io::Result<End> {
+    // A sender hears its own messages, so its own queue fills as fast as
+    // everyone's. Past a quarter of it, this client sends faster than the
+    // room delivers (a pasted file, a script): stop reading its lines until
+    // its queue drains. Its lines wait in the kernel's buffers, then its
+    // send() waits too: TCP's flow control slows the flooder alone, instead
+    // of everyone's queues overflowing and the room cutting off listeners
+    // that were reading as fast as they could.
+    let hold_back_at = lock(room).queue_len / 4;
     // BufReader: read() as much as has arrived, then hand out one line at a
     // time (Python: conn.makefile("rb").readline()).
     let mut reader = BufReader::new(conn);
@@ -368,7 +386,10 @@ pub fn converse(conn: &TcpStream, peer: SocketAddr, id: u64, room: &SharedRoom) 
         };
         match heard {
             Heard::Said { name, msg } => {
-                println!("{peer} {}: {}", printable(name.as_bytes()), preview(&msg))
+                println!("{peer} {}: {}", printable(name.as_bytes()), preview(&msg));
+                while waiting.load(Ordering::Relaxed) > hold_back_at {
+                    thread::sleep(GATHER);
+                }
             }
             Heard::Who { name } => println!("{peer} {}: /who", printable(name.as_bytes())),
             Heard::Refused(why) => println!("{peer}: refused: {}", printable(why.as_bytes())),
@@ -383,7 +404,7 @@ pub fn converse(conn: &TcpStream, peer: SocketAddr, id: u64, room: &SharedRoom) 
 // ANCHOR: write_out
 /// One client's writer thread: sends the lines the room queues for it, in
 /// queue order, until the room drops the client; then ends the stream.
-fn write_out(conn: &TcpStream, inbox: Receiver<Arc<str>>, peer: SocketAddr) {
+fn write_out(conn: &TcpStream, inbox: Receiver<Arc<str>>, waiting: &AtomicUsize, peer: SocketAddr) {
     // A chat line is small and wanted now. By default TCP delays a small
     // write while an earlier one is still unacknowledged (Nagle's
     // algorithm), and the client delays its ACK, up to 40 ms, hoping to send
@@ -399,8 +420,10 @@ fn write_out(conn: &TcpStream, inbox: Receiver<Arc<str>>, peer: SocketAddr) {
         // recv() waits for the next line; it fails once the queue is empty
         // and its sender gone: the room has dropped this client.
         while let Ok(line) = inbox.recv() {
+            waiting.fetch_sub(1, Ordering::Relaxed);
             out.write_all(line.as_bytes())?;
             while let Ok(more) = inbox.try_recv() {
+                waiting.fetch_sub(1, Ordering::Relaxed);
                 out.write_all(more.as_bytes())?;
             }
             // Blocks while the client's receive buffer and our send buffer
@@ -427,6 +450,9 @@ fn write_out(conn: &TcpStream, inbox: Receiver<Arc<str>>, peer: SocketAddr) {
             let _ = conn.shutdown(Shutdown::Both);
         }
     }
+    // Nothing more will be sent: a reader held back for this queue goes on
+    // (and finds its connection closed).
+    waiting.store(0, Ordering::Relaxed);
 }
 // ANCHOR_END: write_out
 
@@ -482,10 +508,24 @@ struct Member {
     name: Option<String>,
     /// Its queue; the writer thread holds the other end.
     outbox: SyncSender<Arc<str>>,
+    /// How many lines wait in the queue.
+    waiting: Arc<AtomicUsize>,
     /// To shut it down when its queue overflows.
     conn: Arc<TcpStream>,
 }
 // ANCHOR_END: room
+
+impl Member {
+    /// Puts a line in this client's queue, at once or not at all.
+    fn queue(&self, line: Arc<str>) -> Result<(), TrySendError<Arc<str>>> {
+        // Counted before the writer can take it, so the count never dips
+        // below zero.
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        self.outbox.try_send(line).inspect_err(|_| {
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
+        })
+    }
+}
 
 /// What the room did with one message.
 #[derive(Debug)]
@@ -513,13 +553,20 @@ impl Room {
         }
     }
 
-    fn add(&mut self, peer: SocketAddr, outbox: SyncSender<Arc<str>>, conn: Arc<TcpStream>) -> u64 {
+    fn add(
+        &mut self,
+        peer: SocketAddr,
+        outbox: SyncSender<Arc<str>>,
+        waiting: Arc<AtomicUsize>,
+        conn: Arc<TcpStream>,
+    ) -> u64 {
         self.next_id += 1;
         self.members.push(Member {
             id: self.next_id,
             peer,
             name: None,
             outbox,
+            waiting,
             conn,
         });
         self.next_id
@@ -589,7 +636,7 @@ impl Room {
 
     fn tell(&mut self, id: u64, line: Arc<str>) {
         let Some(at) = self.at(id) else { return };
-        if let Err(TrySendError::Full(_)) = self.members[at].outbox.try_send(line) {
+        if let Err(TrySendError::Full(_)) = self.members[at].queue(line) {
             if let Some((name, msg)) = self.disconnect(id) {
                 self.broadcast(&name, &msg);
             }
@@ -609,7 +656,7 @@ impl Room {
                 // Never wait here: with the lock held, one client that stopped
                 // reading would stop the whole room. A full queue means "too
                 // slow"; a closed one (its writer failed) means it is leaving.
-                if let Err(TrySendError::Full(_)) = member.outbox.try_send(line.clone()) {
+                if let Err(TrySendError::Full(_)) = member.queue(line.clone()) {
                     too_slow.push(member.id);
                 }
             }

@@ -762,6 +762,55 @@ fn step5_who_answers_the_sender_alone() -> Check {
 }
 
 #[test]
+fn step6_a_flooding_sender_is_slowed_down_and_its_listeners_keep_everything() -> Check {
+    // One client pastes 5,000 lines at once (a script, `cat file | nc`);
+    // everyone, the flooder included, keeps reading as fast as it can.
+    const LINES: usize = 5_000;
+    let server = start()?;
+    let mut listener = Peer::join(&server, "listener")?;
+    let mut flooder = Peer::join(&server, "flooder")?;
+    listener.next_from("flooder")?;
+    let mut writer = flooder.stream.try_clone()?;
+    let flood: String = (0..LINES)
+        .map(|i| {
+            format!(
+                "{}\n",
+                json!({"name": "flooder", "msg": format!("line {i}")})
+            )
+        })
+        .collect();
+    // The flooder writes from its own thread and reads its echoes here, as
+    // chat-client does; its write may wait while the server holds it back.
+    let sending = thread::spawn(move || writer.write_all(flood.as_bytes()));
+    let echoes = thread::spawn(move || -> Result<(), Fail> {
+        for _ in 0..LINES {
+            flooder.next_from("flooder")?;
+        }
+        Ok(())
+    });
+    for i in 0..LINES {
+        let got = listener.next_from("flooder").map_err(|e| {
+            Fail(format!(
+                "the listener read as fast as it could but got only {i} of the flooder's {LINES} lines: {e}\n(a sender faster than the room must be held back, not its listeners cut off: after passing a message on, stop reading the sender's lines while its own queue is more than a quarter full; TCP then makes its sends wait)"
+            ))
+        })?;
+        check_eq!(
+            msg(&got),
+            format!("line {i}"),
+            "the listener hears the flood in order"
+        );
+    }
+    match sending.join() {
+        Ok(sent) => sent?,
+        Err(_) => return Err(Fail::new("the flooder's writing thread panicked")),
+    }
+    match echoes.join() {
+        Ok(heard) => heard,
+        Err(_) => Err(Fail::new("the flooder's reading thread panicked")),
+    }
+}
+
+#[test]
 fn step6_a_client_that_stops_reading_is_disconnected_and_the_others_go_on() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0", "--queue", "8"])?;
     let mut talker = Peer::join(&server, "talker")?;
