@@ -508,3 +508,71 @@ fn step8_a_port_in_use_is_one_clear_error() -> Check {
     done.expect_code(1, "a port in use is a run-time error: exit 1")?;
     done.expect_one_error_line()
 }
+
+/// A child process killed when dropped, so a failing check leaves none behind.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn step7_a_server_whose_output_is_closed_stops_with_one_error_line() -> Check {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    // `tcp-threaded-server | head -1`: the reader of its output goes away
+    // after the first line, and the next log line has nowhere to go.
+    let mut child = KillOnDrop(
+        Command::new(SERVER)
+            .arg("127.0.0.1:0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?,
+    );
+    let stdout = child
+        .0
+        .stdout
+        .take()
+        .ok_or_else(|| Fail::new("no stdout pipe"))?;
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first)?; // then dropped: closed
+    let addr = first
+        .trim()
+        .strip_prefix("listening on ")
+        .ok_or_else(|| Fail(format!("first line was {first:?}")))?
+        .to_string();
+    // The server logs each connection: that write finds the pipe closed.
+    let mut stream = connect(&addr)?;
+    let _ = stream.write_all(b"hello");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.0.try_wait()? {
+            break status;
+        }
+        check!(
+            started.elapsed() < harness::TIMEOUT,
+            "with its standard output closed, the server went on for {:?} after a client connected; it should stop (kit::run handles this, if main goes through it)",
+            harness::TIMEOUT
+        );
+        thread::sleep(Duration::from_millis(10));
+    };
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.0.stderr.take() {
+        pipe.read_to_string(&mut stderr)?;
+    }
+    check_eq!(
+        status.code(),
+        Some(1),
+        "a server whose output is closed stops with exit 1 (stderr: {stderr:?})"
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    check!(
+        lines.len() == 1 && lines[0].starts_with("error: ") && !stderr.contains("panicked"),
+        "a server whose output is closed says so in one `error: ...` line, no panic report; stderr was {stderr:?}"
+    );
+    Ok(())
+}

@@ -65,7 +65,8 @@ pub fn run(help: &'static str, body: impl FnOnce(&mut Cli) -> Result<()>) -> Exi
 }
 
 /// A panic is a bug in the program, not something the user did; it still gets
-/// one readable line instead of a message and a backtrace.
+/// one readable line instead of a message and a backtrace. One panic is not
+/// a bug: printing to a closed pipe, which ends the program with exit 1.
 fn quiet_panics() {
     std::panic::set_hook(Box::new(|info| {
         let what = info
@@ -74,6 +75,14 @@ fn quiet_panics() {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
+        // println! panics when standard output is a pipe whose reader has
+        // gone (`server | head -1`, a closed terminal): the program's output
+        // has nowhere to go, so stop, as a Unix tool stops on SIGPIPE, with
+        // one line instead of a report of a bug. From any thread.
+        if what.starts_with("failed printing to stdout") {
+            eprintln!("error: {what}: nobody reads this program's output any more; stopping");
+            std::process::exit(1);
+        }
         let place = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
