@@ -546,19 +546,25 @@ fn step7_a_server_whose_output_is_closed_stops_with_one_error_line() -> Check {
         .ok_or_else(|| Fail(format!("first line was {first:?}")))?
         .to_string();
     // The server logs each connection: that write finds the pipe closed.
-    let mut stream = connect(&addr)?;
-    let _ = stream.write_all(b"hello");
+    // (Another check's process, forked at that moment and not yet started,
+    // may hold a copy of the pipe for a few milliseconds, and a line written
+    // then still fits: so connect again until the server has stopped.)
     let started = std::time::Instant::now();
+    let mut clients = Vec::new();
     let status = loop {
         if let Some(status) = child.0.try_wait()? {
             break status;
+        }
+        if let Ok(mut stream) = TcpStream::connect(&addr) {
+            let _ = stream.write_all(b"hello");
+            clients.push(stream);
         }
         check!(
             started.elapsed() < harness::TIMEOUT,
             "with its standard output closed, the server went on for {:?} after a client connected; it should stop (kit::run handles this, if main goes through it)",
             harness::TIMEOUT
         );
-        thread::sleep(Duration::from_millis(10));
+        thread::sleep(Duration::from_millis(20));
     };
     let mut stderr = String::new();
     if let Some(mut pipe) = child.0.stderr.take() {

@@ -9,6 +9,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Why a program stops early.
 #[derive(Debug)]
@@ -80,8 +81,16 @@ fn quiet_panics() {
         // has nowhere to go, so stop, as a Unix tool stops on SIGPIPE, with
         // one line instead of a report of a bug. From any thread.
         if what.starts_with("failed printing to stdout") {
-            eprintln!("error: {what}: nobody reads this program's output any more; stopping");
-            std::process::exit(1);
+            // Several threads may find out at once: one says it and exits,
+            // the others wait for the end.
+            static STOPPING: AtomicBool = AtomicBool::new(false);
+            if !STOPPING.swap(true, Ordering::SeqCst) {
+                eprintln!("error: {what}: nobody reads this program's output any more; stopping");
+                std::process::exit(1);
+            }
+            loop {
+                std::thread::park();
+            }
         }
         let place = info
             .location()
