@@ -235,8 +235,10 @@ fn step6_the_client_talks_as_you_type() -> Check {
 
 #[test]
 fn step6_the_client_reports_a_server_that_is_not_there() -> Check {
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
-    let done = harness::run(CLIENT, &[&port.to_string()], b"hello\n")?;
+    // A port that nothing listens on and nothing else can take meanwhile
+    // (binding port 0 and dropping the listener would free it for anyone).
+    let (_closed, addr) = harness::closed_port()?;
+    let done = harness::run(CLIENT, &[&addr], b"hello\n")?;
     done.expect_code(1, "connection refused is a run-time error: exit 1")?;
     done.expect_one_error_line()
 }
