@@ -813,8 +813,8 @@ pub enum Line {
     Complete,
     /// The peer closed: nothing more will come.
     End,
-    /// More than `limit` bytes came without a newline. What came is
-    /// dropped; the rest of the line is still unread.
+    /// The line is longer than `limit` bytes. What came is dropped; the
+    /// rest of the line may still be unread.
     TooLong,
 }
 
@@ -822,11 +822,12 @@ pub enum Line {
 ///
 /// This is stage 5's line framing: TCP carries bytes, not messages, so the
 /// newline marks where a message ends, and a limit keeps a peer that never
-/// sends one from filling our memory. `take` stops reading after `limit + 1`
-/// bytes, so the check happens before anything larger is allocated.
+/// sends one from filling our memory. `take` stops reading after `limit + 2`
+/// bytes (the line and its `\r\n`), so the check happens before anything
+/// larger is allocated.
 pub fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>, limit: usize) -> io::Result<Line> {
     line.clear();
-    let n = reader.take(limit as u64 + 1).read_until(b'\n', line)?;
+    let n = reader.take(limit as u64 + 2).read_until(b'\n', line)?;
     if n == 0 {
         return Ok(Line::End);
     }
@@ -835,7 +836,8 @@ pub fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>, limit: usize) ->
         if line.last() == Some(&b'\r') {
             line.pop();
         }
-    } else if n > limit {
+    }
+    if line.len() > limit {
         line.clear();
         return Ok(Line::TooLong);
     }

@@ -357,6 +357,27 @@ fn step2_a_message_comes_back_to_its_sender_stamped_with_the_time() -> Check {
 }
 
 #[test]
+fn step2_the_line_limit_does_not_count_the_line_end() -> Check {
+    use chat::{Line, read_line};
+    let limit = 10;
+    for (input, want, what) in [
+        (&b"0123456789\n"[..], Line::Complete, "10 bytes and \\n"),
+        (b"0123456789\r\n", Line::Complete, "10 bytes and \\r\\n"),
+        (b"0123456789a\n", Line::TooLong, "11 bytes and \\n"),
+        (b"0123456789ab", Line::TooLong, "12 bytes and no end"),
+    ] {
+        let mut line = Vec::new();
+        let got = read_line(&mut std::io::Cursor::new(input), &mut line, limit)?;
+        check_eq!(
+            got,
+            want,
+            "read_line with a limit of {limit}: {what} (the limit counts the line, not its \\n or \\r\\n; take(limit + 2) leaves room for both)"
+        );
+    }
+    Ok(())
+}
+
+#[test]
 fn step2_lines_may_come_split_joined_or_with_crlf() -> Check {
     let server = start()?;
     let mut alice = Peer::connect(&server, "alice")?;

@@ -22,8 +22,8 @@ Ctrl-C stops it.
   --mode length     (the default) each message is a 4-byte big-endian length,
                     then that many bytes: any bytes at all. Python's
                     struct.pack('>I', len(body)) + body.
-  --mode line       each message is a line ending in \n (\r\n accepted), echoed
-                    with \n. Any bytes but \n, UTF-8 or not. Try it with nc.
+  --mode line       each message is a line ending in \\n (\\r\\n accepted), echoed
+                    with \\n. Any bytes but \\n, UTF-8 or not. Try it with nc.
   --max-size BYTES  the largest message accepted (default 1048576, 1 MiB). A
                     bigger one is never read into memory: the client gets one
                     message 'error: ...' in its framing, and is disconnected.
