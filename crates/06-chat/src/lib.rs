@@ -245,13 +245,11 @@ fn admit(
                 // Gone from the room: its queue's sender is dropped, so the
                 // writer sends what is left in the queue, then ends.
                 let was_in_room = lock(&room).leave(id);
+                let _ = writer.join();
                 if ended.as_ref().is_ok_and(|end| *end == End::TooLong) {
-                    // Wait until the error line is sent, then read what is left
-                    // of the long line before closing (see `linger`).
-                    let _ = writer.join();
+                    // The error line is sent; read what is left of the long
+                    // line before closing (see `linger`).
                     linger(&conn);
-                } else {
-                    let _ = writer.join();
                 }
                 guard.leave(format_args!("{peer}: {}", describe(&ended, was_in_room)));
             }
@@ -273,9 +271,12 @@ fn refuse(mut conn: TcpStream, peer: SocketAddr, max_clients: usize) {
     println!("{peer}: refused, {max_clients} clients already connected (--max-clients)");
     // A short write to a new connection only fills its empty send buffer: it
     // cannot block. If the client is already gone, there is nobody to tell.
-    let _ = conn.write_all(&error_line(&format!(
-        "the room is full ({max_clients} clients connected), try again later"
-    )));
+    let _ = conn.write_all(
+        error_line(&format!(
+            "the room is full ({max_clients} clients connected), try again later"
+        ))
+        .as_bytes(),
+    );
     // `conn` is dropped here: the client reads the line, then end of stream.
 }
 // ANCHOR_END: refuse
@@ -630,7 +631,7 @@ impl Room {
 
     /// `{"error": why}` to client `id` alone.
     pub fn tell_error(&mut self, id: u64, why: &str) {
-        let line = String::from_utf8_lossy(&error_line(why)).into();
+        let line = error_line(why).into();
         self.tell(id, line);
     }
 
@@ -772,18 +773,21 @@ pub fn parse_message(line: &[u8]) -> Result<Incoming, String> {
     let hint = r#"send one JSON object per line, like {"name": "alice", "msg": "hi"}"#;
     // JSON is text, and the protocol says UTF-8: bytes that are not (a
     // Latin-1 terminal, a binary file piped in) get their own explanation.
-    if let Err(e) = std::str::from_utf8(line) {
-        let at = e.valid_up_to();
-        return Err(format!(
-            "not UTF-8 text (invalid byte at offset {at}); {hint}"
-        ));
-    }
+    let text = match std::str::from_utf8(line) {
+        Ok(text) => text,
+        Err(e) => {
+            let at = e.valid_up_to();
+            return Err(format!(
+                "not UTF-8 text (invalid byte at offset {at}); {hint}"
+            ));
+        }
+    };
     // serde would also read a struct from a JSON array (`["alice", "hi"]`);
     // the protocol says object, so check that first.
-    if line.trim_ascii_start().first() != Some(&b'{') {
+    if !text.trim_start().starts_with('{') {
         return Err(format!("not a JSON object; {hint}"));
     }
-    serde_json::from_slice(line).map_err(|e| {
+    serde_json::from_str(text).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
             // Wrong fields or types: serde says which (`missing field `msg``).
@@ -795,13 +799,14 @@ pub fn parse_message(line: &[u8]) -> Result<Incoming, String> {
 // ANCHOR_END: message
 
 /// `{"error": why}` and a newline.
-pub fn error_line(why: &str) -> Vec<u8> {
+pub fn error_line(why: &str) -> String {
     #[derive(Serialize)]
     struct Error<'a> {
         error: &'a str,
     }
-    let mut line = serde_json::to_vec(&Error { error: why }).expect("a string always serializes");
-    line.push(b'\n');
+    let mut line =
+        serde_json::to_string(&Error { error: why }).expect("a string always serializes");
+    line.push('\n');
     line
 }
 

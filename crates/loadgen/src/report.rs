@@ -155,14 +155,6 @@ impl Latencies {
         self.sorted = false;
     }
 
-    pub fn len(&self) -> usize {
-        self.ns.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ns.is_empty()
-    }
-
     /// How many samples are longer than `limit`.
     pub fn count_over(&self, limit: Duration) -> u64 {
         let limit = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX);

@@ -44,6 +44,12 @@ struct Outcome {
 
 pub fn run(cfg: &UdpEcho) -> io::Result<Report> {
     let server = resolve(&cfg.addr)?;
+    if cfg.size < SEQ_LEN {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("a datagram must have room for its {SEQ_LEN}-byte sequence number"),
+        ));
+    }
     let gate = Gate::new();
     let count = Arc::new(AtomicU64::new(0));
     let mut threads = Vec::with_capacity(cfg.clients);

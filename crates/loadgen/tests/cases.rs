@@ -192,10 +192,9 @@ fn hold_opens_all_then_answers_each() {
 
 #[test]
 fn hold_with_nothing_listening_reports_refused_connects() {
-    let addr = {
-        let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-        l.local_addr().expect("addr").to_string()
-    };
+    // Nothing listens there, and nothing else can take the port meanwhile
+    // (a port bound and dropped is free for any parallel test's server).
+    let (_closed, addr) = harness::closed_port().expect("a closed port");
     let r = report(&["hold", "--addr", &addr, "--conns", "3", "--secs", "2"]);
     assert_eq!(num(&r, "held"), 0);
     assert_eq!(

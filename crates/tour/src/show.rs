@@ -19,7 +19,6 @@ pub struct Shown {
     pub addr: String,
 }
 
-#[allow(dead_code, reason = "each stage uses a different subset")]
 impl Tour {
     pub fn new(bin_dir: PathBuf) -> Tour {
         Tour { bin_dir }
@@ -86,7 +85,6 @@ impl Tour {
     }
 }
 
-#[allow(dead_code, reason = "each stage uses a different subset")]
 impl Shown {
     /// Prints this program's output until a line containing `text`; returns it.
     pub fn expect(&self, text: &str) -> Result<String, Fail> {
