@@ -7,7 +7,8 @@
 //!   a doc example the anchors are hidden lines (`/// # // ANCHOR: NAME`) and
 //!   the quote is the example as rustdoc shows it;
 //! - a block announced by `<!-- diff A B -->` holds what `diff -ru A B` prints
-//!   now (header lines cut at the tab, so no timestamps);
+//!   now (header lines cut at the tab, so no timestamps); with `A:NAME B:NAME`,
+//!   the `diff -u` of the two anchored regions (how one function changed);
 //! - every relative link points at a file that exists, and a `#fragment`
 //!   on a page's link at one of that page's headings;
 //! - every `NAME-server` / `NAME-client`, `--bin NAME` and `-p PACKAGE` names
@@ -121,6 +122,9 @@ fn excerpt(spec: &str) -> Result<String, String> {
 }
 
 fn diff_now(a: &str, b: &str) -> Result<String, String> {
+    if a.contains(':') || b.contains(':') {
+        return diff_regions(a, b);
+    }
     let out = Command::new("diff")
         .args(["-ru", a, b])
         .current_dir(root())
@@ -138,6 +142,31 @@ fn diff_now(a: &str, b: &str) -> Result<String, String> {
         })
         .collect();
     Ok(lines.join("\n"))
+}
+
+/// `<!-- diff PATH:NAME PATH:NAME -->`: the unified diff of two anchored
+/// regions (or whole files, without `:NAME`), labelled with the two specs, so
+/// a lesson can show how one function changed from one stage to the next.
+fn diff_regions(a: &str, b: &str) -> Result<String, String> {
+    let dir = std::env::temp_dir().join(format!("lessons-diff-{}", std::process::id()));
+    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut files = Vec::new();
+    for (i, spec) in [a, b].iter().enumerate() {
+        let file = dir.join(format!("{}-{i}", spec.replace(['/', ':'], "_")));
+        let mut text = excerpt(spec)?;
+        text.push('\n');
+        fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        files.push(file);
+    }
+    let out = Command::new("diff")
+        .args(["-u", "--label", a, "--label", b])
+        .args(&files)
+        .output()
+        .map_err(|e| format!("cannot run `diff`: {e}"))?;
+    for file in files {
+        let _ = fs::remove_file(file);
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_string())
 }
 
 /// Checks (or, with `UPDATE_LESSONS` set, refreshes) every quoted block.

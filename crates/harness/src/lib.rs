@@ -638,3 +638,28 @@ pub fn accept_within(
     stream.set_write_timeout(Some(TIMEOUT))?;
     Ok((stream, peer))
 }
+
+/// Whether `python3` can be run here. The checks that pair the tutorials'
+/// Python programs with our binaries call this first and pass (saying so on
+/// stderr) where it is missing, since Python is not what they check.
+///
+/// ```no_run
+/// if !harness::python3_available() {
+///     return; // printed: "note: python3 not found: ... skipped"
+/// }
+/// let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../lessons/tutorial/s01_server.py");
+/// // -u: unbuffered, so each print() reaches the check at once.
+/// let server = harness::Server::start("python3", &["-u", script, "0"]);
+/// ```
+pub fn python3_available() -> bool {
+    let found = std::process::Command::new("python3")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        eprintln!("note: python3 not found: this check of a tutorial's Python program is skipped");
+    }
+    found
+}
