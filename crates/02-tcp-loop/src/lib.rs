@@ -1,18 +1,14 @@
 //! Stage 2: an accept loop around a conversation loop, one client at a time.
 //!
-//! The tutorial's "one server, many clients" program, in Rust. Stage 1 served
-//! one message and exited; here two loops turn it into a server. The outer loop
-//! accepts a client, the inner loop reads what it sends and echoes every read
-//! back, until the client sends `q` or closes; then the outer loop accepts the
-//! next one. While one client is served, the next ones wait in the kernel's
-//! listen backlog: their `connect` succeeded, but nobody reads from them yet.
-//!
-//! The binaries in `src/bin/` add only what a program needs around these
-//! functions (the command line, printing, Ctrl-C); the exercise checks in
-//! `tests/` run those binaries.
+//! The tutorial's "one server, many clients" program. Stage 1 served one
+//! message and exited; here two loops make it a server. The outer loop
+//! accepts a client; the inner loop answers everything it sends (with the
+//! same bytes, or a line typed at the server), until it sends `q` or closes.
+//! Meanwhile the next clients wait in the kernel's listen backlog.
 
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, BufRead, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
 
 use kit::{Stop, printable};
 
@@ -21,6 +17,19 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:9527";
 
 /// The most the server reads at once: the tutorial's `recv(1024)`.
 pub const RECV_SIZE: usize = 1024;
+
+/// How long the client waits for more of a reply once some has come; see
+/// [`round_trip`].
+pub const REPLY_QUIET: Duration = Duration::from_millis(100);
+
+/// What the server answers each message with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    /// The same bytes back: an echo.
+    Echo,
+    /// A line typed at the server (`--stdin`), as the tutorial's `input()`.
+    Typed,
+}
 
 /// How a conversation ended, when it ended normally.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +44,7 @@ pub enum End {
 
 // ANCHOR: serve
 /// Serves clients one after another until Ctrl-C; returns how many it served.
-pub fn serve(listener: &TcpListener, stop: &Stop) -> io::Result<u64> {
+pub fn serve(listener: &TcpListener, stop: &Stop, reply: Reply) -> io::Result<u64> {
     let mut served = 0;
     // Python: while True:
     loop {
@@ -50,7 +59,7 @@ pub fn serve(listener: &TcpListener, stop: &Stop) -> io::Result<u64> {
         }
         served += 1;
         println!("connection from {peer}");
-        let ended = converse(conn, peer, stop);
+        let ended = converse(conn, peer, stop, reply);
         println!("{peer}: {}", describe(&ended, stop));
     }
     Ok(served)
@@ -58,9 +67,14 @@ pub fn serve(listener: &TcpListener, stop: &Stop) -> io::Result<u64> {
 // ANCHOR_END: serve
 
 // ANCHOR: converse
-/// One conversation: echo every read back until the client sends `q` or
+/// One conversation: answer every read until the client sends `q` or
 /// closes. The connection is closed when this returns.
-pub fn converse(mut conn: TcpStream, peer: SocketAddr, stop: &Stop) -> io::Result<End> {
+pub fn converse(
+    mut conn: TcpStream,
+    peer: SocketAddr,
+    stop: &Stop,
+    reply: Reply,
+) -> io::Result<End> {
     // If Ctrl-C comes while we wait in read(), shut this connection down so
     // the read returns; the guard forgets the connection when it is dropped.
     let _watch = stop.close_on_stop(&conn)?;
@@ -70,7 +84,7 @@ pub fn converse(mut conn: TcpStream, peer: SocketAddr, stop: &Stop) -> io::Resul
         // Python: data = conn.recv(1024)
         // Returns what has arrived so far, 1 to 1024 bytes. A client's message
         // may arrive in several reads, or two messages in one: TCP carries a
-        // stream of bytes, not messages. An echo does not care.
+        // stream of bytes, not messages. Each read is answered as it comes.
         let n = conn.read(&mut buf)?;
         if stop.requested() {
             return Ok(End::Stopped);
@@ -86,19 +100,52 @@ pub fn converse(mut conn: TcpStream, peer: SocketAddr, stop: &Stop) -> io::Resul
         if data.trim_ascii() == b"q" {
             return Ok(End::Quit);
         }
-        // Python: conn.send(data)
+        let answer = match reply {
+            Reply::Echo => data.to_vec(),
+            Reply::Typed => typed_reply(peer, data, stop)?,
+        };
+        // Python: conn.sendall(answer)
         // write_all loops until every byte is in the kernel's send buffer.
-        conn.write_all(data)?;
+        conn.write_all(&answer)?;
     }
     // Python: conn.close(). `conn` is dropped when this function returns: the
     // kernel sends FIN and the client's next read returns 0.
 }
 // ANCHOR_END: converse
 
-/// One line for the server's log saying how a conversation ended.
-///
-/// An error is about this one client, never a reason to stop the server:
-/// Python's `except ConnectionResetError: break`.
+// ANCHOR: typed_reply
+/// A line typed at the server: Python's `input(f"reply to {addr}> ")`.
+fn typed_reply(peer: SocketAddr, data: &[u8], stop: &Stop) -> io::Result<Vec<u8>> {
+    // Held until the reply is read: one typed line answers the message its
+    // prompt shows.
+    let mut stdin = io::stdin().lock();
+    let mut line = String::new();
+    loop {
+        // Like input(), the prompt goes to stdout, flushed, with no newline.
+        print!("reply to {peer} ({})> ", preview(data));
+        io::stdout().flush()?;
+        line.clear();
+        // Nothing wakes a read of the terminal, so Ctrl-C here ends the
+        // program at once (see kit::Stop::exit_on_stop_during).
+        let read = stop.exit_on_stop_during("stopped by Ctrl-C at the reply prompt", || {
+            stdin.read_line(&mut line)
+        })?;
+        if read == 0 {
+            let why = "stdin closed, so no reply can be typed (type each reply, then Enter)";
+            return Err(io::Error::new(ErrorKind::UnexpectedEof, why));
+        }
+        // An empty line would send 0 bytes, which is nothing at all: the
+        // client would wait for a reply that never comes. Ask again.
+        let typed = line.trim_end_matches(['\n', '\r']);
+        if !typed.is_empty() {
+            return Ok(typed.as_bytes().to_vec());
+        }
+    }
+}
+// ANCHOR_END: typed_reply
+
+/// How a conversation ended, for the log. An error is about this one client,
+/// never a reason to stop the server: `except ConnectionResetError: break`.
 pub fn describe(ended: &io::Result<End>, stop: &Stop) -> String {
     match ended {
         Ok(End::Quit) => "sent q; conversation over".into(),
@@ -109,46 +156,47 @@ pub fn describe(ended: &io::Result<End>, stop: &Stop) -> String {
         Err(e) if e.kind() == ErrorKind::ConnectionReset => {
             "reset the connection (it closed with data we had not read, or crashed)".into()
         }
-        Err(e) if e.kind() == ErrorKind::BrokenPipe => {
-            "went away before our reply was written (broken pipe)".into()
-        }
         Err(e) => format!("connection failed: {e}"),
     }
 }
 
 /// The start of what a peer sent, made safe to print (see `kit::printable`).
 fn preview(data: &[u8]) -> String {
-    const SHOWN: usize = 60;
-    match data.len() > SHOWN {
-        true => format!("{}...", printable(&data[..SHOWN])),
-        false => printable(data),
-    }
+    printable(&data[..data.len().min(60)])
 }
 
 // ANCHOR: round_trip
-/// Client side: sends `message` and reads the reply, which for an echo server
-/// is as many bytes as were sent.
+/// Client side: sends `message` and returns the reply. TCP does not say
+/// where a reply ends, so this guesses: the first read waits as long as it
+/// takes (a person may be typing the reply), then more reads follow while
+/// bytes keep coming within [`REPLY_QUIET`], until the reply is exactly as
+/// long as the message (an echo, whole) or the server closes. Stage 5
+/// replaces the guess with framing.
 pub fn round_trip(stream: &mut TcpStream, message: &[u8]) -> io::Result<Vec<u8>> {
     // Python: s.send(msg.encode("utf-8"))
     stream.write_all(message)?;
     // Python: data = s.recv(1024)
-    // One recv() may return part of the reply; keep reading until as many
-    // bytes came back as we sent, or the server closed.
-    let mut reply = Vec::new();
     let mut buf = [0u8; RECV_SIZE];
-    while reply.len() < message.len() {
-        let n = stream.read(&mut buf)?;
-        if n == 0 {
-            break;
+    stream.set_read_timeout(None)?;
+    let n = stream.read(&mut buf)?;
+    if n == 0 {
+        let why = "the server closed the connection";
+        return Err(io::Error::new(ErrorKind::UnexpectedEof, why));
+    }
+    // One recv() returns what has arrived so far, which may be part of the
+    // reply: read on while more comes soon after.
+    let mut reply = buf[..n].to_vec();
+    stream.set_read_timeout(Some(REPLY_QUIET))?;
+    while reply.len() != message.len() {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => reply.extend_from_slice(&buf[..n]),
+            // Quiet for REPLY_QUIET (Unix says WouldBlock, Windows TimedOut).
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => break,
+            Err(e) => return Err(e),
         }
-        reply.extend_from_slice(&buf[..n]);
     }
-    if reply.is_empty() {
-        return Err(io::Error::new(
-            ErrorKind::UnexpectedEof,
-            "the server closed the connection",
-        ));
-    }
+    stream.set_read_timeout(None)?;
     Ok(reply)
 }
 // ANCHOR_END: round_trip

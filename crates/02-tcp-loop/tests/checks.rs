@@ -4,9 +4,11 @@
 //! Each check runs the real binaries (the server on port 0) and talks to
 //! them over loopback, as a student's own client would.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::time::Duration;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use harness::{Check, Fail, Proc, Server, check, check_eq, connect, read_exactly, read_to_close};
 
@@ -233,6 +235,105 @@ fn step6_the_client_talks_as_you_type() -> Check {
     Ok(())
 }
 
+/// A server that is not ours: for every read it gets, it writes what
+/// `answer` makes of it, as a tutorial server whose person types replies of
+/// any length would. Returns its address.
+fn other_server(answer: fn(&[u8]) -> Vec<u8>) -> Result<String, Fail> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?.to_string();
+    thread::spawn(move || -> Result<(), Fail> {
+        let (mut conn, _) = harness::accept_within(&listener)?;
+        let mut buf = [0u8; 1024];
+        loop {
+            let n = conn.read(&mut buf)?;
+            if n == 0 {
+                return Ok(());
+            }
+            conn.write_all(&answer(&buf[..n]))?;
+        }
+    });
+    Ok(addr)
+}
+
+/// Runs the library's `round_trip` once against `addr`, giving up after
+/// harness::TIMEOUT instead of hanging the check.
+fn library_round_trip(addr: &str, message: &'static [u8]) -> Result<Vec<u8>, Fail> {
+    let mut stream = connect(addr)?;
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(tcp_loop::round_trip(&mut stream, message));
+    });
+    match rx.recv_timeout(harness::TIMEOUT) {
+        Ok(got) => Ok(got?),
+        Err(_) => Err(Fail(format!(
+            "round_trip({:?}) did not return within {} s: it waits for bytes the server will never send (a reply may be shorter than the message: stop reading when the server goes quiet)",
+            String::from_utf8_lossy(message),
+            harness::TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+#[test]
+fn step6_round_trip_returns_a_long_reply_whole_not_one_recv_of_it() -> Check {
+    // A 3000-byte echo needs at least three reads of 1024 bytes.
+    let addr = other_server(|message| message.to_vec())?;
+    static LONG: [u8; 3000] = [b'x'; 3000];
+    let got = library_round_trip(&addr, &LONG)?;
+    check!(
+        got.len() == LONG.len(),
+        "round_trip returned {} of the 3000 bytes the server echoed: one recv(1024) is not the whole reply; keep reading while more arrives",
+        got.len()
+    );
+    Ok(())
+}
+
+#[test]
+fn step6_round_trip_returns_a_reply_shorter_than_the_message() -> Check {
+    // A person at the server typed "ok" in answer to a longer message.
+    let addr = other_server(|_| b"ok".to_vec())?;
+    let got = library_round_trip(&addr, b"hello, are you there?")?;
+    check_eq!(
+        got,
+        b"ok".to_vec(),
+        "a typed reply need not be as long as the message"
+    );
+    Ok(())
+}
+
+#[test]
+fn step6_round_trip_returns_a_reply_longer_than_the_message_whole() -> Check {
+    let addr = other_server(|_| vec![b'y'; 2500])?;
+    let got = library_round_trip(&addr, b"hi")?;
+    check!(
+        got == vec![b'y'; 2500],
+        "the server answered `hi` with 2500 bytes; round_trip returned {} of them: keep reading until the server goes quiet, not until as many bytes as were sent came back",
+        got.len()
+    );
+    Ok(())
+}
+
+#[test]
+fn step6_the_client_prints_replies_of_any_length_and_never_hangs() -> Check {
+    let addr = other_server(|message| match message.trim_ascii() {
+        b"hello" => b"hi, who is this?\n".to_vec(),
+        _ => b"ok\n".to_vec(),
+    })?;
+    let started = Instant::now();
+    let done = harness::run(CLIENT, &[&addr], b"hello\nit's me, your client\nq\n")?;
+    done.expect_code(0, "the client ends normally after `q`")?;
+    check_eq!(
+        done.stdout,
+        vec!["hi, who is this?".to_string(), "ok".into()],
+        "the client prints each reply, whatever its length"
+    );
+    check!(
+        started.elapsed() < Duration::from_secs(3),
+        "two short replies took {:?}: the client waits for bytes the server will not send",
+        started.elapsed()
+    );
+    Ok(())
+}
+
 #[test]
 fn step6_the_client_reports_a_server_that_is_not_there() -> Check {
     // A port that nothing listens on and nothing else can take meanwhile
@@ -305,4 +406,108 @@ fn step8_a_port_in_use_is_one_clear_error() -> Check {
     let done = harness::run(SERVER, &[&addr], b"")?;
     done.expect_code(1, "a port in use is a run-time error: exit 1")?;
     done.expect_one_error_line()
+}
+
+/// Starts a `--stdin` server: each reply is a line written to its stdin.
+fn start_typing() -> Result<Server, Fail> {
+    Server::start(SERVER, &["127.0.0.1:0", "--stdin"])
+}
+
+#[test]
+fn step9_with_stdin_each_reply_is_the_line_typed_at_the_server() -> Check {
+    let mut server = start_typing()?;
+    let mut stream = connect(server.addr())?;
+    stream.write_all(b"hello")?;
+    server.line_containing("sent 5 bytes")?;
+    server.send_line("hi there, typed")?;
+    let got = read_exactly(&mut stream, 15).map_err(|e| {
+        Fail(format!(
+            "{e}\n(with --stdin the server answers each message with one line read from its own stdin, without the newline)"
+        ))
+    })?;
+    check_eq!(
+        got,
+        b"hi there, typed".to_vec(),
+        "the reply is the typed line"
+    );
+    stream.write_all(b"and again")?;
+    server.send_line("second")?;
+    let got = read_exactly(&mut stream, 6)?;
+    check_eq!(
+        got,
+        b"second".to_vec(),
+        "one typed line answers each message"
+    );
+    Ok(())
+}
+
+#[test]
+fn step9_the_prompt_says_whose_message_it_answers() -> Check {
+    let mut server = start_typing()?;
+    let mut stream = connect(server.addr())?;
+    let me = stream.local_addr()?.to_string();
+    stream.write_all(b"hello")?;
+    server.send_line("hi")?;
+    read_exactly(&mut stream, 2)?;
+    // The prompt has no newline (like input()'s), so it starts the next line.
+    stream.write_all(b"q")?;
+    let line = server.line_containing("reply to")?;
+    check!(
+        line.contains(&format!("reply to {me} (hello)>")),
+        "with --stdin the server prompts `reply to {me} (hello)> ` (who sent what) before reading the reply, like input(); it printed {line:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn step9_an_empty_typed_line_is_not_sent_and_the_server_asks_again() -> Check {
+    let mut server = start_typing()?;
+    let mut stream = connect(server.addr())?;
+    stream.write_all(b"hello")?;
+    server.send(b"\n\nafter two empty lines\n")?;
+    let got = read_exactly(&mut stream, 21).map_err(|e| {
+        Fail(format!(
+            "{e}\n(an empty line would send 0 bytes, which is nothing at all: the client would wait forever; ask again instead)"
+        ))
+    })?;
+    check_eq!(
+        got,
+        b"after two empty lines".to_vec(),
+        "empty lines are skipped"
+    );
+    Ok(())
+}
+
+#[test]
+fn step9_stdin_closed_ends_that_conversation_not_the_server() -> Check {
+    let mut server = start_typing()?;
+    let mut stream = connect(server.addr())?;
+    stream.write_all(b"hello")?;
+    server.close_stdin();
+    let rest = read_to_close(&mut stream).map_err(|e| {
+        Fail(format!(
+            "{e}\n(with stdin closed no reply can ever be typed: end the conversation and close the connection)"
+        ))
+    })?;
+    check_eq!(rest, b"".to_vec(), "no reply can be typed, so none is sent");
+    let mut next = connect(server.addr())?;
+    next.write_all(b"anyone?")?;
+    let rest = read_to_close(&mut next)?;
+    check_eq!(
+        rest,
+        b"".to_vec(),
+        "the next client is accepted, and closed the same way"
+    );
+    Ok(())
+}
+
+#[test]
+fn step9_ctrl_c_at_the_reply_prompt_exits_0_at_once() -> Check {
+    let server = start_typing()?;
+    let mut stream = connect(server.addr())?;
+    stream.write_all(b"hello")?;
+    server.line_containing("sent 5 bytes")?;
+    let asked = server.ctrl_c()?;
+    server.expect_prompt_exit(asked, "stopped by Ctrl-C")?;
+    Ok(())
 }

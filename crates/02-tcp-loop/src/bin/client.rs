@@ -13,14 +13,13 @@ use tcp_loop::{DEFAULT_ADDR, round_trip};
 const HELP: &str = "\
 usage: tcp-loop-client [ADDR]
 
-Connects to a tcp-loop-server, sends each line of stdin, prints each reply.
+Connects to the server, sends each line of stdin, prints each reply.
 Type q (or end the input) to leave.
 
   ADDR       the server, HOST:PORT (default 127.0.0.1:9527)
   -h, --help
 
-examples:
-  tcp-loop-client
+example:
   printf 'hello\\nworld\\nq\\n' | tcp-loop-client 127.0.0.1:9527
 ";
 
@@ -30,7 +29,7 @@ fn main() -> ExitCode {
         let addr = cli.addr(DEFAULT_ADDR)?;
         cli.finish()?;
 
-        // Python: s = socket.socket(); s.connect(("127.0.0.1", 9527))
+        // Python: s = socket.socket(); s.connect(addr)
         // Succeeds as soon as the kernel completed the handshake, even while
         // the server is busy with another client and has not accepted us yet.
         let mut stream =
@@ -58,8 +57,7 @@ fn main() -> ExitCode {
                 continue;
             }
             if message == b"q" {
-                // Tell the server we are leaving; it closes its side. If it
-                // is already gone, that is fine: we are leaving anyway.
+                // Tell the server we are leaving (if it is still there).
                 let _ = stream.write_all(message);
                 break;
             }
