@@ -66,8 +66,9 @@ pub fn run(help: &'static str, body: impl FnOnce(&mut Cli) -> Result<()>) -> Exi
 }
 
 /// A panic is a bug in the program, not something the user did; it still gets
-/// one readable line instead of a message and a backtrace. One panic is not
-/// a bug: printing to a closed pipe, which ends the program with exit 1.
+/// one readable line instead of a message and a backtrace. Two panics are not
+/// bugs: printing to a closed pipe, which ends the program with exit 1, and a
+/// `todo!()` of an exercise not written yet, which says so ([`panic_line`]).
 fn quiet_panics() {
     std::panic::set_hook(Box::new(|info| {
         let what = info
@@ -96,10 +97,24 @@ fn quiet_panics() {
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!(
-            "error: internal bug{place}: {what} (this is a bug in the program, not in what you did)"
-        );
+        eprintln!("{}", panic_line(&what, &place));
     }));
+}
+
+/// The one line a panic prints. A `todo!()` is not a bug: it is a function
+/// of the exercise (`practice start`) that nobody has written yet, and its
+/// text names it (`todo!("serve_one (stage 1, rung 1)")` panics with
+/// `not yet implemented: serve_one (stage 1, rung 1)`).
+fn panic_line(what: &str, place: &str) -> String {
+    match what.strip_prefix("not yet implemented") {
+        Some("") => format!("error: not written yet: the todo!(){place}"),
+        Some(rest) if rest.starts_with(": ") => {
+            format!("error: not written yet: {}", &rest[2..])
+        }
+        _ => format!(
+            "error: internal bug{place}: {what} (this is a bug in the program, not in what you did)"
+        ),
+    }
 }
 
 /// The error as one line: what failed, then what to try.
@@ -379,6 +394,24 @@ mod tests {
         let mut c = cli(&["localhost:5", "hi", "--", "-x"]);
         assert_eq!(c.addr_if_given("d:1"), "localhost:5");
         assert_eq!(c.words(), ["hi", "-x"]);
+    }
+
+    #[test]
+    fn a_todo_is_not_written_yet_and_any_other_panic_is_a_bug() {
+        assert_eq!(
+            panic_line(
+                "not yet implemented: serve_one (stage 1, rung 1)",
+                " at src/lib.rs:9"
+            ),
+            "error: not written yet: serve_one (stage 1, rung 1)"
+        );
+        assert_eq!(
+            panic_line("not yet implemented", " at src/lib.rs:9"),
+            "error: not written yet: the todo!() at src/lib.rs:9"
+        );
+        let bug = panic_line("index out of bounds", " at src/lib.rs:9");
+        assert!(bug.starts_with("error: internal bug at src/lib.rs:9: index out of bounds"));
+        assert!(panic_line("not yet implementedX", "").contains("internal bug"));
     }
 
     #[test]
