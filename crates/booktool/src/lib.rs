@@ -1,0 +1,20 @@
+//! The book's own tooling, run by `.ci/book` and by `mdbook build lessons`:
+//!
+//! - [`code_pages`]: an mdBook preprocessor that turns each link from a
+//!   lesson to the repository's code (`../crates/...`) into a link to a page
+//!   of the book showing that code, so the same Markdown works on a code
+//!   host and in the built book;
+//! - [`diagram`]: sequence diagrams drawn as SVG from a Mermaid subset, so
+//!   a page shows a picture, not a diagram's source text;
+//! - [`links`]: a check over the built HTML that every link inside the book,
+//!   and every `#fragment`, leads somewhere.
+//!
+//! Both read their input with small hand-written scanners ([`markdown`],
+//! [`html`]): the workspace keeps to std, serde and serde_json.
+
+pub mod code_pages;
+pub mod diagram;
+pub mod html;
+pub mod links;
+pub mod markdown;
+pub mod xml;
