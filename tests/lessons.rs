@@ -14,6 +14,10 @@
 //! - every `NAME-server` / `NAME-client`, `--bin NAME` and `-p PACKAGE` names
 //!   a binary or package of the workspace, and `cargo test -p PACKAGE FILTER`
 //!   matches at least one of that package's tests;
+//! - every `$ ` line of a console or shell block runs as shown from the
+//!   repository root: a workspace binary through `cargo run --bin NAME`, or
+//!   as `target/debug/NAME` once the page has built it; anything else is a
+//!   tool on the `KNOWN_TOOLS` list or a script of the repository;
 //! - `lessons/SUMMARY.md`, the book's table of contents, lists every page.
 //!
 //! After changing code a lesson quotes, refresh the quotes with
@@ -399,6 +403,8 @@ fn relative_links_resolve() {
 struct Workspace {
     packages: BTreeSet<String>,
     binaries: BTreeSet<String>,
+    /// (package, binary) pairs: what `cargo build -p PACKAGE` builds.
+    bins_of: Vec<(String, String)>,
     tests: Vec<(String, String)>,
 }
 
@@ -406,6 +412,7 @@ fn workspace() -> Workspace {
     let mut ws = Workspace {
         packages: BTreeSet::new(),
         binaries: BTreeSet::new(),
+        bins_of: Vec::new(),
         tests: Vec::new(),
     };
     ws.packages.insert("socket-lessons".into());
@@ -435,6 +442,7 @@ fn workspace() -> Workspace {
                 match section {
                     "package" => package = value,
                     "bin" => {
+                        ws.bins_of.push((package.clone(), value.clone()));
                         ws.binaries.insert(value);
                     }
                     _ => {}
@@ -445,6 +453,7 @@ fn workspace() -> Workspace {
             continue;
         }
         if dir.join("src/main.rs").exists() {
+            ws.bins_of.push((package.clone(), package.clone()));
             ws.binaries.insert(package.clone());
         }
         let mut files = vec![dir.join("src/lib.rs")];
@@ -581,4 +590,384 @@ fn the_book_lists_every_page() {
         missing.is_empty(),
         "lessons/SUMMARY.md does not list: {missing:?} (add a line `- [Title](page.md)`)"
     );
+}
+
+/// Programs a `$` line may run besides the workspace's own: what a student has
+/// on Linux or macOS, or installs as `lessons/tools.md` says. A `$` line is a
+/// Unix shell line; a Windows command goes in a block of its own with a
+/// `>` prompt.
+const KNOWN_TOOLS: &[&str] = &[
+    // tools.md's
+    "nc", "ss", "strace", "tcpdump", "python3", "lsof", "ip", "dtruss",
+    // the shell and its everyday companions
+    "echo", "printf", "cat", "grep", "head", "tail", "sort", "uniq", "wc", "sed", "awk", "tee",
+    "xargs", "seq", "sleep", "yes", "true", "false", "ls", "ps", "pgrep", "kill", "ulimit", "time",
+    "timeout", "env", "sudo", "diff", "git", "curl", "wait", "export", "for", "done", "jobs", "fg",
+    "bg", // installing things (tools.md)
+    "apt", "apt-get", "dnf", "brew", "rustup", "cargo", "mdbook",
+];
+
+/// Cargo subcommands a page may use (with the aliases in .cargo/config.toml).
+const CARGO_COMMANDS: &[&str] = &[
+    "build", "run", "test", "check", "clippy", "fmt", "doc", "install", "clean", "tree",
+];
+
+/// One `$` command, with where it is.
+struct Dollar {
+    line: usize,
+    /// The block it is in (index), so a `cargo build` counts for its block.
+    block: usize,
+    command: String,
+}
+
+/// The `$ ` lines of console/shell blocks, continuation lines (`\`) joined.
+fn dollar_lines(text: &str) -> Vec<Dollar> {
+    let mut found = Vec::new();
+    let mut lines = text.lines().enumerate();
+    let mut block: Option<bool> = None;
+    let mut blocks = 0;
+    while let Some((n, line)) = lines.next() {
+        let trimmed = line.trim_start();
+        if let Some(info) = trimmed.strip_prefix("```") {
+            block = match block {
+                Some(_) => None,
+                None => {
+                    blocks += 1;
+                    let lang = info.split([',', ' ']).next().unwrap_or("").trim();
+                    Some(matches!(lang, "console" | "sh" | "bash" | "shell" | "zsh"))
+                }
+            };
+            continue;
+        }
+        if block != Some(true) {
+            continue;
+        }
+        let Some(command) = trimmed.strip_prefix("$ ") else {
+            continue;
+        };
+        let mut command = command.to_string();
+        while command.trim_end().ends_with('\\') {
+            command = command.trim_end().trim_end_matches('\\').to_string();
+            match lines.next() {
+                Some((_, next)) => {
+                    command.push(' ');
+                    command.push_str(next.trim());
+                }
+                None => break,
+            }
+        }
+        found.push(Dollar {
+            line: n + 1,
+            block: blocks,
+            command,
+        });
+    }
+    found
+}
+
+/// Shell words of a command line, quotes removed, with the separators
+/// (`|`, `&&`, `||`, `;`, `&`) as words of their own; a `#` comment ends it.
+fn shell_words(command: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = command.chars().peekable();
+    let mut started = false;
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                started = true;
+            }
+            (None, '#') if !started => break,
+            (None, c) if c.is_whitespace() => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                    started = false;
+                }
+            }
+            // `2>&1`, `&>file`: a redirection, not a separator.
+            (None, '&') if word.ends_with('>') || chars.peek() == Some(&'>') => {
+                word.push('&');
+                started = true;
+            }
+            (None, '|' | '&' | ';') => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                    started = false;
+                }
+                let mut sep = c.to_string();
+                if chars.peek() == Some(&c) {
+                    sep.push(c);
+                    chars.next();
+                }
+                words.push(sep);
+            }
+            (None, c) => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if started {
+        words.push(word);
+    }
+    words
+}
+
+/// What is wrong with the program one segment of a `$` line runs, if
+/// anything. `built` holds the binaries (and profile) built earlier.
+fn check_segment(
+    words: &[String],
+    ws: &Workspace,
+    built: &BTreeSet<(String, bool)>,
+    aliases: &[String],
+) -> Option<String> {
+    let mut i = 0;
+    // Leading `VAR=value` assignments and `(` of a subshell.
+    while i < words.len()
+        && (words[i].starts_with('(') && words[i].len() == 1
+            || words[i].contains('=') && !words[i].starts_with('-') && !words[i].starts_with('/'))
+    {
+        i += 1;
+    }
+    let program = words.get(i)?.trim_start_matches('(').to_string();
+    let args = &words[i + 1..];
+    // Wrappers: check the program they run.
+    match program.as_str() {
+        "sudo" | "time" | "env" | "exec" | "nohup" => {
+            return check_segment(args, ws, built, aliases);
+        }
+        "timeout" => {
+            let rest: Vec<String> = args
+                .iter()
+                .skip_while(|a| a.starts_with('-'))
+                .skip(1)
+                .cloned()
+                .collect();
+            return check_segment(&rest, ws, built, aliases);
+        }
+        "strace" => {
+            let mut k = 0;
+            while k < args.len() && args[k].starts_with('-') {
+                let takes_value = matches!(
+                    args[k].as_str(),
+                    "-e" | "-o" | "-s" | "-p" | "-P" | "-X" | "-E" | "-u"
+                );
+                if args[k] == "-p" {
+                    return None;
+                }
+                k += if takes_value { 2 } else { 1 };
+            }
+            return check_segment(&args[k.min(args.len())..], ws, built, aliases);
+        }
+        "do" | "then" | "else" => return check_segment(args, ws, built, aliases),
+        _ => {}
+    }
+    if program == "for" || program == "done" || program == "in" {
+        return None;
+    }
+    let bare = program.trim_start_matches("./").to_string();
+    for (dir, release) in [("target/debug/", false), ("target/release/", true)] {
+        if let Some(name) = bare.strip_prefix(dir) {
+            if !ws.binaries.contains(name) {
+                return Some(format!(
+                    "`{program}`: {name} is not a binary of this workspace"
+                ));
+            }
+            if !built.contains(&(name.to_string(), release)) {
+                let how = if release {
+                    "cargo build --release"
+                } else {
+                    "cargo build"
+                };
+                return Some(format!(
+                    "`{program}` is not built on this page before this line: add `$ {how}` to this block (or an earlier `$` line), or run it as `cargo run{} --bin {name} -- ...`",
+                    if release { " --release" } else { "" }
+                ));
+            }
+            return None;
+        }
+    }
+    if ws.binaries.contains(&bare) {
+        return Some(format!(
+            "`{program}` is not on a student's PATH: run it as `cargo run --bin {bare} -- ...` (or build it and run `target/debug/{bare}`)"
+        ));
+    }
+    if bare.contains('/') {
+        let path = root().join(&bare);
+        return if path.is_file() {
+            None
+        } else {
+            Some(format!("`{program}`: no such file in the repository"))
+        };
+    }
+    if program == "cargo" {
+        let sub = args
+            .iter()
+            .find(|a| !a.starts_with('+') && !a.starts_with('-'))?;
+        if !CARGO_COMMANDS.contains(&sub.as_str()) && !aliases.iter().any(|a| a == sub) {
+            return Some(format!(
+                "`cargo {sub}`: not a cargo command this course uses"
+            ));
+        }
+        if sub == "run" && !args.iter().any(|a| a == "--bin" || a == "-p") {
+            return Some(
+                "`cargo run` at the root needs `--bin NAME`: the root package has no binary".into(),
+            );
+        }
+        return None;
+    }
+    if program == "python3" {
+        if let Some(script) = args.iter().find(|a| !a.starts_with('-'))
+            && script.ends_with(".py")
+            && !root().join(script).is_file()
+        {
+            return Some(format!(
+                "`python3 {script}`: no such file from the repository root"
+            ));
+        }
+        return None;
+    }
+    if KNOWN_TOOLS.contains(&program.as_str()) {
+        return None;
+    }
+    Some(format!(
+        "`{program}` is neither a workspace binary run through cargo nor a known tool (add it to KNOWN_TOOLS in tests/lessons.rs if a student has it, and say how to get it in lessons/tools.md)"
+    ))
+}
+
+/// The binaries a `cargo build ...` line builds, with its profile.
+fn builds(words: &[String], ws: &Workspace) -> Vec<(String, bool)> {
+    let release = words.iter().any(|w| w == "--release" || w == "-r");
+    let named = |flag: &str| -> Vec<&String> {
+        words
+            .windows(2)
+            .filter(|w| w[0] == flag)
+            .map(|w| &w[1])
+            .collect()
+    };
+    let (bins, packages) = (named("--bin"), named("-p"));
+    ws.bins_of
+        .iter()
+        .filter(|(p, b)| {
+            (bins.is_empty() && packages.is_empty()) || bins.contains(&b) || packages.contains(&p)
+        })
+        .map(|(_, b)| (b.clone(), release))
+        .collect()
+}
+
+/// The aliases `.cargo/config.toml` defines (`cargo practice ...`).
+fn cargo_aliases() -> Vec<String> {
+    let Ok(config) = fs::read_to_string(root().join(".cargo/config.toml")) else {
+        return Vec::new();
+    };
+    let mut in_alias = false;
+    let mut aliases = Vec::new();
+    for line in config.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_alias = line == "[alias]";
+        } else if in_alias && let Some((name, _)) = line.split_once('=') {
+            aliases.push(name.trim().to_string());
+        }
+    }
+    aliases
+}
+
+/// What is wrong with the `$` lines of one page: (line, problem).
+fn dollar_problems(text: &str, ws: &Workspace, aliases: &[String]) -> Vec<(usize, String)> {
+    let separator = |w: &String| matches!(w.as_str(), "|" | "||" | "&&" | ";" | "&");
+    let dollars = dollar_lines(text);
+    let mut problems = Vec::new();
+    // A build counts for its own block (even on a later line of it, as in
+    // "in another terminal, first ...") and for every line after the block.
+    let mut built_before: BTreeSet<(String, bool)> = BTreeSet::new();
+    for (k, dollar) in dollars.iter().enumerate() {
+        let mut built = built_before.clone();
+        for other in dollars.iter().filter(|d| d.block == dollar.block) {
+            let words = shell_words(&other.command);
+            for segment in words.split(separator) {
+                if segment.len() >= 2 && segment[0] == "cargo" && segment[1] == "build" {
+                    built.extend(builds(segment, ws));
+                }
+            }
+        }
+        let words = shell_words(&dollar.command);
+        for segment in words.split(separator) {
+            if let Some(problem) = check_segment(segment, ws, &built, aliases) {
+                problems.push((
+                    dollar.line,
+                    format!("`$ {}`: {problem}", dollar.command.trim()),
+                ));
+            }
+        }
+        if dollars
+            .get(k + 1)
+            .is_none_or(|next| next.block != dollar.block)
+        {
+            built_before = built;
+        }
+    }
+    problems
+}
+
+#[test]
+fn every_dollar_line_runs_as_shown_from_the_root() {
+    let ws = workspace();
+    let aliases = cargo_aliases();
+    let mut problems = Vec::new();
+    for page in pages() {
+        let Ok(text) = fs::read_to_string(&page) else {
+            continue;
+        };
+        for (line, problem) in dollar_problems(&text, &ws, &aliases) {
+            problems.push(format!("{}:{line}: {problem}", rel(&page)));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "`$` lines that do not run as shown from the repository root:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_dollar_check_catches_bare_binaries_unbuilt_targets_and_unknown_tools() {
+    let ws = workspace();
+    let page = "```console\n\
+        $ tcp-single-server 127.0.0.1:0\n\
+        $ target/debug/tcp-single-client hi\n\
+        $ frobnicate --all\n\
+        $ python3 lessons/tutorial/nope.py\n\
+        $ cargo run -- hi\n\
+        ```\n\
+        ```console\n\
+        $ cargo build -p tcp-single\n\
+        $ target/debug/tcp-single-client hi | grep hi && ss -tlnp 2>&1 # fine\n\
+        $ sudo strace -f -e trace=network target/debug/tcp-single-server\n\
+        $ target/release/tcp-single-server\n\
+        ```\n\
+        ```text\n\
+        $ tcp-single-server   (a transcript, not a command)\n\
+        ```\n";
+    let found: Vec<usize> = dollar_problems(page, &ws, &[])
+        .into_iter()
+        .map(|(line, _)| line)
+        .collect();
+    assert_eq!(found, [2, 3, 4, 5, 6, 12]);
+}
+
+#[test]
+fn shell_words_split_commands_and_keep_redirections() {
+    let words = shell_words("ss -tan | grep 9999 && echo 'a b' 2>&1 # note");
+    assert_eq!(
+        words,
+        [
+            "ss", "-tan", "|", "grep", "9999", "&&", "echo", "a b", "2>&1"
+        ]
+    );
+    let words = shell_words("cargo run --bin x -- hi &");
+    assert_eq!(words, ["cargo", "run", "--bin", "x", "--", "hi", "&"]);
 }
