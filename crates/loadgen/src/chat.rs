@@ -46,6 +46,9 @@ pub struct Chat {
     /// Without a rate: how many of its own messages a sender may have in
     /// flight (sent, not yet back to itself); `None`: no limit, a flood.
     pub window: Option<u64>,
+    /// Bytes of padding added to each test message (0: none), to fill a
+    /// slow reader's buffers sooner (`loadgen stall`).
+    pub pad: usize,
     pub secs: Duration,
     pub progress: bool,
 }
@@ -65,14 +68,14 @@ const JOINING_AT_ONCE: usize = 4;
 pub const DRAIN: Duration = Duration::from_secs(5);
 
 /// The contract's line limit: a longer line is not read as one.
-const LINE_LIMIT: u64 = 64 * 1024;
+pub(crate) const LINE_LIMIT: u64 = 64 * 1024;
 
 /// One line from the server: a message, a notice (name "server") or an error.
 #[derive(Deserialize)]
-struct Line {
-    name: Option<String>,
-    msg: Option<String>,
-    error: Option<String>,
+pub struct Line {
+    pub name: Option<String>,
+    pub msg: Option<String>,
+    pub error: Option<String>,
 }
 
 /// What one client saw.
@@ -420,19 +423,23 @@ fn join(me: &str, server: SocketAddr, until: Instant) -> Result<(Reader, TcpStre
     }
 }
 
-enum Got {
+pub(crate) enum Got {
     Message { id: u64, sent_ns: u64 },
     Error(String),
 }
 
 /// A test message (`lg K J NANOS`) or an error; `None` for anything else
 /// (hellos, notices).
-fn parse(line: &str, messages: u64) -> Option<Got> {
+pub(crate) fn parse(line: &str, messages: u64) -> Option<Got> {
     let got: Line = serde_json::from_str(line).ok()?;
     if let Some(e) = got.error {
         return Some(Got::Error(e));
     }
-    let msg = got.msg?;
+    parse_msg(&got.msg?, messages)
+}
+
+/// The test message in a message's text (`lg K J NANOS`), if it is one.
+pub(crate) fn parse_msg(msg: &str, messages: u64) -> Option<Got> {
     let mut words = msg.strip_prefix("lg ")?.split(' ');
     let k: u64 = words.next()?.parse().ok()?;
     let j: u64 = words.next()?.parse().ok()?;
@@ -457,6 +464,10 @@ fn send_all(
     // Sender k's message j is due at (j * K + k) / rate seconds: the K
     // senders take turns, so together they offer `rate` messages a second.
     let interval = cfg.rate.map(|r| Duration::from_secs_f64(1.0 / r));
+    let pad = match cfg.pad {
+        0 => String::new(),
+        n => format!(" {}", "x".repeat(n)),
+    };
     for j in 0..cfg.messages {
         if let Some(interval) = interval {
             let due = started + interval.mul_f64((j * cfg.senders as u64 + k as u64) as f64);
@@ -475,7 +486,7 @@ fn send_all(
             return Ok(());
         }
         let sent_ns = room.launched.elapsed().as_nanos();
-        let line = format!("{{\"name\":\"{me}\",\"msg\":\"lg {k} {j} {sent_ns}\"}}\n");
+        let line = format!("{{\"name\":\"{me}\",\"msg\":\"lg {k} {j} {sent_ns}{pad}\"}}\n");
         w.write_all(line.as_bytes())?;
         room.sent.fetch_add(1, Ordering::SeqCst);
     }

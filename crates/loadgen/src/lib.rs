@@ -13,10 +13,14 @@
 //! - [`hold`]: C connections open at the same time, one round trip on each.
 //! - [`chat`]: a chat room's fan-out: delivered, latency, one order for all.
 //! - [`compare`]: several servers, interleaved rounds, medians, CPU and memory.
+//! - [`attack`]: what lesson 07 does to a chat room: `dribble` (slowloris),
+//!   `flood`, `stall` (a client that never reads), `storm` (resets); and
+//!   `hold --chat`, thousands joining at once.
 //!
 //! [`report::Report`] is what each case returns: a human summary and one
 //! JSON line.
 
+pub mod attack;
 pub mod chat;
 pub mod compare;
 pub mod hold;

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use kit::{Cli, Error};
 use loadgen::report::{Report, round3};
-use loadgen::{chat, compare, hold, procfs, tcp_echo, udp_echo};
+use loadgen::{attack, chat, compare, hold, procfs, tcp_echo, udp_echo};
 
 const HELP: &str = "\
-usage: loadgen tcp-echo|udp-echo|hold|chat --addr HOST:PORT [options] [--secs S] [--json]
+usage: loadgen tcp-echo|udp-echo|hold|chat|dribble|flood|stall|storm --addr HOST:PORT [options] [--secs S] [--json]
        loadgen compare --server 'CMD ARGS' --server 'CMD ARGS' [--rounds R] -- CASE [options]
 
 Puts load on a server that follows the stage contract and reports how much
@@ -23,9 +23,11 @@ got done, how fast, and what went wrong. Every run stops by itself after
       C clients (default 1), each sending N datagrams (default 1000) of S
       bytes (default 32, at least 8) in lockstep; a reply not back within T
       ms (default 200) counts as lost.
-  hold --conns C [--parallel P] [--hold-secs H]
+  hold --conns C [--parallel P] [--hold-secs H] [--chat]
       C connections (default 100) open at the same time, opened by P threads
       (default 50); then one round trip on each; then H more seconds open.
+      --chat: each joins a chat room under its own name and asks /who; counts
+      joined, refused ({\"error\": ...}) and hung (no answer by the end).
   chat --clients C --senders K --messages M [--rate R | --window W]
       C clients (default 10) join the room; then K of them (default 1) send
       M messages each (default 100): R messages/s in total, on schedule; or,
@@ -33,6 +35,25 @@ got done, how fast, and what went wrong. Every run stops by itself after
       most W of its own messages in flight (default 16; 0 = no limit, a
       flood). Reports delivered/expected, latency, and whether every client
       saw one order.
+
+  The attacks of lesson 07, on a chat room (each reports what the server did):
+  dribble --conns N [--interval-ms I] [--probe-ms P]
+      slowloris: N connections (default 100) send one byte of a first line
+      every I ms (default 1000), never finishing it; a fresh client joins and
+      chats every P ms (default 1000). Reports dribblers closed (and after how
+      long), still open, and how the fresh clients fared.
+  flood --readers R [--lines L] [--deaf]
+      one client sends L lines (default 50000) as fast as TCP lets it while R
+      clients (default 20) read flat out; --deaf: the flooder never reads.
+      Reports each reader's share, readers cut off, the flooder's rate, order.
+  stall --clients C [--rate R] [--size B]
+      one client joins and never reads; C others (default 10) chat at R
+      messages/s (default 100) of B bytes (default 1000). Reports when the
+      stalled client was cut off, and the others' delivery and latency.
+  storm --clients N [--lines K] [--waves W] [--pid PID] [--settle-secs S]
+      N clients (default 100) join, send K lines (default 5) and reset, W
+      waves (default 5); then /who for ghosts, for up to S s (default 3); with
+      --pid, the server's threads and descriptors before and after (Linux).
   compare --server CMD ... [--rounds R] -- CASE [options]
       Starts each server command with 127.0.0.1:0 appended, reads its
       `listening on ADDR` line, runs `loadgen CASE --addr ADDR [options]`,
@@ -48,10 +69,13 @@ got done, how fast, and what went wrong. Every run stops by itself after
 
 examples:
   loadgen tcp-echo --addr 127.0.0.1:9998 --conns 64 --requests 100000 --secs 3
+  loadgen dribble --addr 127.0.0.1:8888 --conns 1000 --secs 40
   loadgen compare --server target/release/tcp-threaded-server \\
       --server 'python3 crates/loadgen/peers/echo_server.py' \\
       -- tcp-echo --conns 64 --requests 1000000 --secs 3
 ";
+
+const CASES: &str = "tcp-echo, udp-echo, hold, chat, dribble, flood, stall, storm or compare";
 
 fn main() -> ExitCode {
     kit::run(HELP, |cli| {
@@ -116,6 +140,7 @@ fn main() -> ExitCode {
                     hold: Duration::from_secs_f64(
                         cli.value::<f64>("--hold-secs")?.unwrap_or(0.0).max(0.0),
                     ),
+                    chat: cli.flag("--chat"),
                     progress,
                 };
                 finish(cli, &case)?;
@@ -139,6 +164,7 @@ fn main() -> ExitCode {
                         0 => None,
                         w => Some(w),
                     },
+                    pad: 0,
                     secs,
                     progress,
                 };
@@ -153,15 +179,16 @@ fn main() -> ExitCode {
                     ..cfg
                 })?
             }
+            attack if attack::CASES.contains(&attack) => {
+                let attack = attack::Attack::from_cli(attack, cli, secs, progress)?;
+                finish(cli, &case)?;
+                attack.run(&need(addr)?)?
+            }
             "" => {
-                return Err(Error::Usage(
-                    "which case? tcp-echo, udp-echo, hold, chat or compare".into(),
-                ));
+                return Err(Error::Usage(format!("which case? {CASES}")));
             }
             other => {
-                return Err(Error::Usage(format!(
-                    "unknown case '{other}': tcp-echo, udp-echo, hold, chat or compare"
-                )));
+                return Err(Error::Usage(format!("unknown case '{other}': {CASES}")));
             }
         };
         let mut report = report;

@@ -1,5 +1,7 @@
 //! What the kernel says about a running server: its CPU time and its peak
-//! memory, read from `/proc/PID/stat` and `/proc/PID/status` (Linux only).
+//! memory, read from `/proc/PID/stat` and `/proc/PID/status`, and its
+//! threads and open descriptors, from `/proc/PID/task` and `/proc/PID/fd`
+//! (Linux only).
 
 use std::fs;
 use std::io::{self, ErrorKind};
@@ -58,6 +60,22 @@ pub fn status_kib(pid: u32, field: &str) -> io::Result<u64> {
         .ok_or_else(|| io::Error::new(ErrorKind::InvalidData, format!("no {field} in status")))
 }
 
+/// How many threads a process has now: the entries of `/proc/PID/task`.
+pub fn threads(pid: u32) -> io::Result<u64> {
+    entries(&format!("/proc/{pid}/task"))
+}
+
+/// How many file descriptors a process has open now: the entries of
+/// `/proc/PID/fd` (sockets, pipes, files; reading it needs the right to
+/// look into the process: the same user, or root).
+pub fn descriptors(pid: u32) -> io::Result<u64> {
+    entries(&format!("/proc/{pid}/fd"))
+}
+
+fn entries(dir: &str) -> io::Result<u64> {
+    Ok(fs::read_dir(dir)?.count() as u64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +85,7 @@ mod tests {
         let me = std::process::id();
         assert!(cpu_time(me).is_ok());
         assert!(status_kib(me, "VmHWM").is_ok_and(|k| k > 0));
+        assert!(threads(me).is_ok_and(|n| n >= 1));
+        assert!(descriptors(me).is_ok_and(|n| n >= 3));
     }
 }

@@ -45,6 +45,11 @@ pub struct Report {
     /// Numbers only this case has.
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+    /// Sentences for the human summary that say what the numbers mean (the
+    /// attack cases: "12 of 100 dribblers closed by the server..."). Not in
+    /// the JSON line, which carries the same facts as numbers.
+    #[serde(skip)]
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -79,6 +84,11 @@ impl Report {
         self.extra.insert(key.into(), value.into());
     }
 
+    /// Adds a sentence to the human summary.
+    pub fn note(&mut self, sentence: impl Into<String>) {
+        self.notes.push(sentence.into());
+    }
+
     /// A case-specific number, if present.
     pub fn get_f64(&self, key: &str) -> Option<f64> {
         self.extra.get(key).and_then(Value::as_f64)
@@ -107,6 +117,9 @@ impl Report {
             let _ = write!(s, " [{kind}: {n}]");
         }
         let _ = writeln!(s, ", lost: {}", self.lost);
+        for note in &self.notes {
+            let _ = writeln!(s, "  {note}");
+        }
         if !self.extra.is_empty() {
             let extra: Vec<String> = self
                 .extra
