@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         let addr = cli.addr(DEFAULT_ADDR)?;
         cli.finish()?;
 
+        // ANCHOR: bind
         // Python: s = socket.socket(AF_INET, SOCK_DGRAM); s.bind(addr)
         // `UdpSocket::bind` makes both system calls. There is no listen():
         // there are no connections to queue. From here the kernel keeps each
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
         // address, since a script may press "Ctrl-C" right after that.
         let stop = Stop::on_ctrl_c()?;
         stop.wake_recv_from(&socket)?;
+        // ANCHOR_END: bind
 
         // With port 0 the OS picked the port; local_addr() says which.
         println!("listening on {}", socket.local_addr()?);
