@@ -33,6 +33,7 @@ pub struct Served {
     pub reply: Vec<u8>,
 }
 
+// practice: rung 1, lessons/01-tcp-single.md#the-code
 // ANCHOR: serve_one
 /// Serves exactly one client on an already listening socket, then closes it.
 ///
@@ -107,6 +108,7 @@ pub struct Reply {
     pub reset: bool,
 }
 
+// practice: rung 2, lessons/01-tcp-single.md#the-code
 // ANCHOR: request
 /// Connects to `addr`, sends `message`, and reads the reply until the server
 /// closes the connection.

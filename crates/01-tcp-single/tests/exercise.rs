@@ -1,11 +1,19 @@
 //! Exercise checks for stage 1, `tcp-single`, in the order a student builds it.
 //!
-//! Run one rung at a time: `cargo test -p tcp-single step1`, then `step2`, ...
-//! All of them: `cargo test -p tcp-single`. Every check binds port 0, waits for
-//! lines rather than sleeping, and fails after a few seconds at most.
+//! The rungs: 1 `serve_one`, 2 `request`, 3 the server's `main` (the
+//! functions `cargo practice start 1` turns into `todo!()`); 4 to 8 check the
+//! same functions from other sides: the client binary (given), `--stdin`,
+//! odd input, users' mistakes, Ctrl-C. Each rung needs only the functions of
+//! the rungs up to it. `cargo practice check` climbs them in order; by hand:
+//! `cargo test -p tcp-single step1`, then `step2`, ... The `hint:` lines
+//! above each check are what `cargo practice hint` shows, one at a time.
+//!
+//! Every check binds port 0, waits for lines rather than sleeping, and fails
+//! after a few seconds at most.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener};
+use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
@@ -23,7 +31,34 @@ const CLIENT: &str = env!("CARGO_BIN_EXE_tcp-single-client");
 /// server is still running 0.9 s after the signal.
 const STOP_LIMIT: Duration = Duration::from_millis(1500);
 
-type ServerThread = thread::JoinHandle<std::io::Result<Option<Served>>>;
+/// A function of the student's running on a thread of its own, so that a
+/// check can wait for its result with a deadline instead of forever.
+struct Running<T>(mpsc::Receiver<thread::Result<T>>);
+
+impl<T: Send + 'static> Running<T> {
+    fn spawn(f: impl FnOnce() -> T + Send + 'static) -> Running<T> {
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+        });
+        Running(rx)
+    }
+
+    /// Its result; a panic (a `todo!()` not written yet, say) or no result
+    /// within the harness's TIMEOUT fails with `what` named.
+    fn result(self, what: &str) -> Result<T, Fail> {
+        match self.0.recv_timeout(harness::TIMEOUT) {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(_)) => Err(Fail(format!("{what} panicked (its message is above)"))),
+            Err(_) => Err(Fail(format!(
+                "{what} did not return within {} s: is it waiting for something that never comes, or still looping after a read returned 0 (the other side closed)?",
+                harness::TIMEOUT.as_secs()
+            ))),
+        }
+    }
+}
+
+type ServerThread = Running<std::io::Result<Option<Served>>>;
 
 /// Runs `serve_one` with an echo reply on a fresh port-0 listener, on a
 /// thread; returns the address to connect to and the thread.
@@ -31,7 +66,7 @@ fn echo_server() -> Result<(String, ServerThread), Fail> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?.to_string();
     let handle =
-        thread::spawn(move || serve_one(&listener, &Stop::new(), |_, msg| Ok(msg.to_vec())));
+        Running::spawn(move || serve_one(&listener, &Stop::new(), |_, msg| Ok(msg.to_vec())));
     Ok((addr, handle))
 }
 
@@ -52,8 +87,139 @@ fn read_reply(stream: &mut std::net::TcpStream) -> Result<(Vec<u8>, bool), Fail>
     }
 }
 
+/// hint: `serve_one` is the tutorial's server after `listen()`: `accept()` one
+/// client, `read` once into a buffer of RECV_SIZE (1024) bytes, write back what
+/// `reply(peer, &message)` returns, and return `Ok(Some(Served { .. }))`.
+/// hint: `let (mut conn, peer) = listener.accept()?;` then
+/// `let mut buf = [0u8; RECV_SIZE]; let n = conn.read(&mut buf)?;`: the message is
+/// `buf[..n]`. Not `read_to_end`: it waits until the client closes, and this client
+/// is waiting for your reply.
+/// hint: Then `let answer = reply(peer, &message)?; conn.write_all(&answer)?;` and
+/// return `Ok(Some(Served { peer, message, reply: answer }))`. `conn` is dropped
+/// when the function returns: that closes the connection, and the client's read
+/// returns 0.
 #[test]
-fn step1_server_prints_listening_on_with_the_port_the_os_chose() -> Check {
+fn step1_serve_one_reads_once_and_echoes_the_message() -> Check {
+    let (addr, server) = echo_server()?;
+    let mut stream = connect(&addr)?;
+    stream.write_all(b"hello")?;
+    // No shutdown(Write) here, like the tutorial's client: the server must
+    // answer after its one read, not wait for the client to finish.
+    let (reply, _) = read_reply(&mut stream).map_err(|e| {
+        Fail(format!(
+            "{e}\n  hint: read once (`conn.read(&mut buf)`, Python's recv(1024)); read_to_end would wait for the client to close, and the client is waiting for you"
+        ))
+    })?;
+    check_eq!(
+        String::from_utf8_lossy(&reply),
+        "hello",
+        "serve_one should send back exactly the bytes it read"
+    );
+    let served = server.result("serve_one")??;
+    let served = served.ok_or("serve_one returned None although no stop was requested")?;
+    check_eq!(
+        String::from_utf8_lossy(&served.message),
+        "hello",
+        "Served.message should hold the bytes the client sent"
+    );
+    check_eq!(
+        String::from_utf8_lossy(&served.reply),
+        "hello",
+        "Served.reply should hold the bytes written back"
+    );
+    check_eq!(
+        served.peer,
+        stream.local_addr()?,
+        "Served.peer should be the client's address, as accept() returned it"
+    );
+    Ok(())
+}
+
+/// hint: `request` is the tutorial's client: `TcpStream::connect(addr)?`, then
+/// `write_all(message)?`, then read the reply.
+/// hint: The reply ends when the server closes: read until a read returns 0
+/// (`stream.read_to_end(&mut bytes)` is that loop), then return
+/// `Ok(Reply { bytes, reset: false })`.
+#[test]
+fn step2_request_sends_the_message_and_returns_the_reply() -> Check {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?.to_string();
+    let client = Running::spawn(move || request(&addr, b"ping"));
+    let (mut conn, _) = accept_within(&listener)?;
+    let mut buf = [0u8; 16];
+    let n = conn.read(&mut buf)?;
+    check_eq!(
+        &buf[..n],
+        b"ping",
+        "request() should write the message to the server, and nothing else"
+    );
+    conn.write_all(b"pong")?;
+    drop(conn);
+    let reply = client.result("request()")??;
+    check_eq!(
+        String::from_utf8_lossy(&reply.bytes),
+        "pong",
+        "request() should return the bytes the server sent"
+    );
+    check!(
+        !reply.reset,
+        "the server closed normally, so reset should be false"
+    );
+    Ok(())
+}
+
+/// More than every buffer between the test's server and the client can hold
+/// (Linux lets a socket's send buffer grow to 4 MiB and a receive buffer to
+/// 6 MiB): no single read can return it all, and the server's `write_all`
+/// returns only once the client has been reading for a while.
+const LONG_REPLY: usize = 16 << 20;
+
+/// hint: One `read` returns what has arrived so far, not "the reply": the
+/// tutorial's `recv(1024)` is one such read. Here the reply is 16 MiB and comes
+/// in two parts.
+/// hint: Keep reading until a read returns 0, which is the server closing:
+/// `stream.read_to_end(&mut bytes)` does exactly that. Stopping at a short read
+/// is not the end either: it only means the rest has not arrived yet.
+#[test]
+fn step2_request_reads_until_the_server_closes_not_just_once() -> Check {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?.to_string();
+    const MESSAGE: &[u8] = b"long, please";
+    let client = Running::spawn(move || request(&addr, MESSAGE));
+    let (mut conn, _) = accept_within(&listener)?;
+    conn.read_exact(&mut [0u8; MESSAGE.len()])?;
+    // The reply in two parts, the second written only after the first has
+    // been taken: the first is larger than every buffer on the way, so
+    // `write_all` returns only once the client has read most of it. TCP's
+    // flow control is the handshake; no sleep, no guess. A client that reads
+    // once has returned by then, whatever its buffer.
+    let first = vec![b'.'; LONG_REPLY];
+    let last = b"and that is all";
+    // A client that stopped reading closes its end: the writes then fail,
+    // which is the client's mistake, told below, not this check's.
+    let _ = conn.write_all(&first).and_then(|()| conn.write_all(last));
+    drop(conn);
+    let reply = client.result("request()")??;
+    let whole = LONG_REPLY + last.len();
+    check!(
+        reply.bytes.len() == whole
+            && reply.bytes.ends_with(last)
+            && reply.bytes[..LONG_REPLY] == first[..],
+        "request() returned {} of the {whole} bytes the server sent before closing: read until a read returns 0 (the server closed), not once",
+        reply.bytes.len()
+    );
+    Ok(())
+}
+
+/// hint: `main` binds with `TcpListener::bind(&addr)` (socket, bind and listen in
+/// one call), then prints `listening on {}` with `listener.local_addr()?`: the
+/// address the OS gave, with the port it chose when you asked for port 0.
+/// hint: The lesson's server `main`, in order: `kit::run(HELP, |cli| { .. })`;
+/// `cli.flag("--stdin")`, `cli.addr(DEFAULT_ADDR)?`, `cli.finish()?`; bind;
+/// `Stop::on_ctrl_c()?` and `stop.wake_accept(&listener)?`; print `listening on`;
+/// then `serve_one`.
+#[test]
+fn step3_the_server_prints_listening_on_with_the_port_the_os_chose() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
     let port = server
         .addr()
@@ -73,64 +239,12 @@ fn step1_server_prints_listening_on_with_the_port_the_os_chose() -> Check {
     Ok(())
 }
 
-#[test]
-fn step2_serve_one_reads_once_and_echoes_the_message() -> Check {
-    let (addr, server) = echo_server()?;
-    let mut stream = connect(&addr)?;
-    stream.write_all(b"hello")?;
-    // No shutdown(Write) here, like the tutorial's client: the server must
-    // answer after its one read, not wait for the client to finish.
-    let (reply, _) = read_reply(&mut stream).map_err(|e| {
-        Fail(format!(
-            "{e}\n  hint: read once (`conn.read(&mut buf)`, Python's recv(1024)); read_to_end would wait for the client to close, and the client is waiting for you"
-        ))
-    })?;
-    check_eq!(
-        String::from_utf8_lossy(&reply),
-        "hello",
-        "serve_one should send back exactly the bytes it read"
-    );
-    let served = server.join().map_err(|_| "serve_one panicked")??;
-    let served = served.ok_or("serve_one returned None although no stop was requested")?;
-    check_eq!(
-        String::from_utf8_lossy(&served.message),
-        "hello",
-        "Served.message should hold the bytes the client sent"
-    );
-    Ok(())
-}
-
-#[test]
-fn step2_request_sends_the_message_and_returns_the_whole_reply() -> Check {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    let addr = listener.local_addr()?.to_string();
-    let client = thread::spawn(move || request(&addr, b"ping"));
-    let (mut conn, _) = accept_within(&listener)?;
-    let mut buf = [0u8; 16];
-    let n = conn.read(&mut buf)?;
-    check_eq!(
-        &buf[..n],
-        b"ping",
-        "request() should write the message to the server"
-    );
-    // A reply in two writes: the client must read until the server closes.
-    conn.write_all(b"po")?;
-    conn.flush()?;
-    conn.write_all(b"ng")?;
-    drop(conn);
-    let reply = client.join().map_err(|_| "request() panicked")??;
-    check_eq!(
-        String::from_utf8_lossy(&reply.bytes),
-        "pong",
-        "request() should return every byte sent before the server closed"
-    );
-    check!(
-        !reply.reset,
-        "the server closed normally, so reset should be false"
-    );
-    Ok(())
-}
-
+/// hint: After `listening on`, `main` calls `serve_one(&listener, &stop, ..)` with
+/// a closure that returns the reply: `Ok(message.to_vec())` echoes. Then it prints
+/// how it went and returns `Ok(())`, which `kit::run` turns into exit code 0.
+/// hint: The closure gets `(peer, message)`. With `--stdin` it returns
+/// `read_typed_reply()` instead (given, below `main`), inside
+/// `stop.exit_on_stop_during(..)`; an empty message gets an empty reply.
 #[test]
 fn step3_the_server_binary_echoes_closes_and_exits_0() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -151,6 +265,9 @@ fn step3_the_server_binary_echoes_closes_and_exits_0() -> Check {
     Ok(())
 }
 
+/// hint: The client binary is given: it joins its words with single spaces and
+/// calls your `request`. If this fails, `request` sends something other than the
+/// message (a newline added?), or changes the reply.
 #[test]
 fn step4_the_client_sends_its_words_and_prints_the_reply() -> Check {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -177,6 +294,8 @@ fn step4_the_client_sends_its_words_and_prints_the_reply() -> Check {
     Ok(())
 }
 
+/// hint: The client binary is given: with no words it sends the first line of its
+/// stdin, without the newline, through your `request`.
 #[test]
 fn step4_the_client_sends_one_line_of_stdin_when_given_no_words() -> Check {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -200,6 +319,8 @@ fn step4_the_client_sends_one_line_of_stdin_when_given_no_words() -> Check {
     Ok(())
 }
 
+/// hint: Your server and your client together. Run them by hand in two terminals
+/// (the lesson's "Run it") to see which side stops, and where.
 #[test]
 fn step4_client_and_server_binaries_talk_to_each_other() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -213,6 +334,10 @@ fn step4_client_and_server_binaries_talk_to_each_other() -> Check {
     Ok(())
 }
 
+/// hint: With `--stdin`, `main`'s reply closure returns the line typed at the
+/// server: `read_typed_reply` (given) reads it, without its newline. Call it
+/// inside `stop.exit_on_stop_during("stopped by Ctrl-C before a reply was typed",
+/// read_typed_reply)` so that Ctrl-C at the prompt still ends the server.
 #[test]
 fn step5_with_stdin_the_server_replies_with_the_line_typed() -> Check {
     let mut server = Server::start(SERVER, &["127.0.0.1:0", "--stdin"])?;
@@ -233,6 +358,9 @@ fn step5_with_stdin_the_server_replies_with_the_line_typed() -> Check {
     Ok(())
 }
 
+/// hint: `serve_one` reads once into a buffer of RECV_SIZE (1024) bytes, as the
+/// tutorial's `recv(1024)`: a longer message is cut. No loop over reads, and no
+/// bigger buffer.
 #[test]
 fn step6_a_message_over_1024_bytes_is_cut_to_its_first_1024() -> Check {
     // The tutorial's server reads once, at most 1024 bytes. The rest of a
@@ -252,10 +380,49 @@ fn step6_a_message_over_1024_bytes_is_cut_to_its_first_1024() -> Check {
         reply == message[..RECV_SIZE],
         "the echo should be the first 1024 bytes of the message, in order"
     );
-    server.join().map_err(|_| "serve_one panicked")??;
+    server.result("serve_one")??;
     Ok(())
 }
 
+/// hint: A server that closes with bytes left unread makes its kernel send a reset
+/// (RST): the client's read then fails with `ErrorKind::ConnectionReset`, after
+/// the bytes that did arrive. `request` returns those bytes with `reset: true`,
+/// not an error.
+/// hint: `match stream.read_to_end(&mut bytes) { Ok(_) => .., Err(e) if e.kind()
+/// == ErrorKind::ConnectionReset => Ok(Reply { bytes, reset: true }), Err(e) =>
+/// Err(e) }`: `read_to_end` keeps in `bytes` what it read before the error.
+#[test]
+fn step6_request_returns_what_arrived_before_a_reset() -> Check {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?.to_string();
+    let client = Running::spawn(move || request(&addr, &[b'x'; 3000]));
+    let (mut conn, _) = accept_within(&listener)?;
+    // Read a part of the message only, as the tutorial's server does, and
+    // make sure the rest has arrived before closing: then the close is a
+    // reset for certain.
+    let mut head = [0u8; 100];
+    conn.read_exact(&mut head)?;
+    conn.write_all(b"cut")?;
+    let mut rest = vec![0u8; 3000 - 100 - 1];
+    conn.read_exact(&mut rest)?;
+    drop(conn);
+    let reply = client
+        .result("request()")?
+        .map_err(|e| Fail(format!("request() returned an error ({e}); a reset after the reply is not an error: return what arrived, with reset: true")))?;
+    check_eq!(
+        String::from_utf8_lossy(&reply.bytes),
+        "cut",
+        "request() should return the bytes that arrived before the reset"
+    );
+    check!(
+        reply.reset,
+        "the server closed with unread bytes, so the connection was reset: reset should be true (or did request() stop early, at a read shorter than its buffer? Only a read that returns 0, or the reset's error, ends the reply)"
+    );
+    Ok(())
+}
+
+/// hint: The client binary is given: it prints the note when your `request`
+/// returns `reset: true`, and exits 0 because a reply arrived.
 #[test]
 fn step6_the_client_explains_a_reset_after_a_long_message() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -278,6 +445,9 @@ fn step6_the_client_explains_a_reset_after_a_long_message() -> Check {
     Ok(())
 }
 
+/// hint: Bytes are bytes: write back exactly the bytes you read, with no
+/// `String::from_utf8` (or `from_utf8_lossy`) on the way. Print them with
+/// `kit::printable(&message)`, which escapes what could drive a terminal.
 #[test]
 fn step6_non_utf8_bytes_come_back_exact_and_are_logged_escaped() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -290,18 +460,19 @@ fn step6_non_utf8_bytes_come_back_exact_and_are_logged_escaped() -> Check {
         message.to_vec(),
         "bytes are bytes: the echo must be exact even when they are not UTF-8"
     );
-    let logged = server.line_containing("received")?;
+    let done = server.proc.wait()?;
+    done.expect_code(0, "the server exits 0 after replying")?;
+    let log = done.stdout.join("\n");
     check!(
-        logged.contains(r"caf\xe9 \u{1b}[2J\xff") && !logged.contains('\u{1b}'),
-        "the server should log peer bytes with kit::printable, so escape sequences cannot drive the terminal; it logged {logged:?}"
+        log.contains(r"caf\xe9 \u{1b}[2J\xff") && !log.contains('\u{1b}'),
+        "the server should print the message with kit::printable, so escape sequences cannot drive the terminal; it printed {:?}",
+        done.stdout
     );
-    server
-        .proc
-        .wait()?
-        .expect_code(0, "the server exits 0 after replying")?;
     Ok(())
 }
 
+/// hint: A read that returns 0 means the client closed. That is normal, not an
+/// error: reply nothing, close, and return `Ok(Some(..))` with an empty message.
 #[test]
 fn step6_a_client_that_closes_without_sending_is_not_an_error() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -313,7 +484,6 @@ fn step6_a_client_that_closes_without_sending_is_not_an_error() -> Check {
         reply.is_empty(),
         "nothing was sent, so nothing should come back; got {reply:?}"
     );
-    server.line_containing("0 bytes")?;
     server.proc.wait()?.expect_code(
         0,
         "a read that returns 0 means the client closed: that is normal, not a failure",
@@ -321,6 +491,9 @@ fn step6_a_client_that_closes_without_sending_is_not_an_error() -> Check {
     Ok(())
 }
 
+/// hint: Return the bind error with `?`, saying what failed:
+/// `TcpListener::bind(&addr).context(format_args!("cannot listen on {addr}"))?`.
+/// `kit::run` prints it as one `error: ...` line with a hint and exits 1.
 #[test]
 fn step7_port_in_use_is_one_error_line_and_exit_1() -> Check {
     let taken = TcpListener::bind("127.0.0.1:0")?;
@@ -339,6 +512,8 @@ fn step7_port_in_use_is_one_error_line_and_exit_1() -> Check {
     Ok(())
 }
 
+/// hint: The client binary is given; this fails if your `request` does not return
+/// `TcpStream::connect`'s error with `?` (an `unwrap()` panics instead).
 #[test]
 fn step7_the_client_with_nothing_listening_exits_1() -> Check {
     let (_guard, addr) = closed_port()?;
@@ -351,6 +526,9 @@ fn step7_the_client_with_nothing_listening_exits_1() -> Check {
     Ok(())
 }
 
+/// hint: `cli.addr(DEFAULT_ADDR)?` refuses an address that is not HOST:PORT, and
+/// `cli.finish()?` an unknown flag: with `?`, both exit 2 through `kit::run`. Call
+/// them before binding.
 #[test]
 fn step7_a_bad_address_or_flag_exits_2_with_the_usage_line() -> Check {
     for args in [&["not-an-address"][..], &["127.0.0.1"], &["--no-such-flag"]] {
@@ -373,6 +551,8 @@ fn step7_a_bad_address_or_flag_exits_2_with_the_usage_line() -> Check {
     Ok(())
 }
 
+/// hint: `kit::run(HELP, ..)` prints HELP for `-h` and `--help` and exits 0:
+/// `main` must go through it.
 #[test]
 fn step7_help_exits_0_and_shows_an_example() -> Check {
     for exe in [SERVER, CLIENT] {
@@ -387,6 +567,9 @@ fn step7_help_exits_0_and_shows_an_example() -> Check {
     Ok(())
 }
 
+/// hint: After `accept()` returns, check `stop.requested()`: when a stop was
+/// requested, the connection is kit's wake-up call, not a client: return
+/// `Ok(None)`.
 #[test]
 fn step8_serve_one_returns_none_when_stopped_while_waiting() -> Check {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -394,10 +577,10 @@ fn step8_serve_one_returns_none_when_stopped_while_waiting() -> Check {
     stop.wake_accept(&listener)?;
     let waiting = {
         let stop = stop.clone();
-        thread::spawn(move || serve_one(&listener, &stop, |_, msg| Ok(msg.to_vec())))
+        Running::spawn(move || serve_one(&listener, &stop, |_, msg| Ok(msg.to_vec())))
     };
     stop.request();
-    let served = waiting.join().map_err(|_| "serve_one panicked")??;
+    let served = waiting.result("serve_one")??;
     check!(
         served.is_none(),
         "after a stop request, the connection accept() returns is the wake-up, not a client: check stop.requested() and return None"
@@ -405,6 +588,9 @@ fn step8_serve_one_returns_none_when_stopped_while_waiting() -> Check {
     Ok(())
 }
 
+/// hint: `main` calls `Stop::on_ctrl_c()?` and `stop.wake_accept(&listener)?`
+/// before it prints `listening on`, and prints a one-line summary when
+/// `serve_one` returns `None` (stopped).
 #[test]
 fn step8_ctrl_c_or_sigterm_while_waiting_for_a_client_exits_0_within_a_second() -> Check {
     for signal in ["INT", "TERM"] {
@@ -424,6 +610,12 @@ fn step8_ctrl_c_or_sigterm_while_waiting_for_a_client_exits_0_within_a_second() 
     Ok(())
 }
 
+/// hint: While `serve_one` waits in `read()`, Ctrl-C must wake it: before the read,
+/// `let _watch = stop.close_on_stop(&conn)?;` (Ctrl-C then shuts the connection
+/// down, and the read returns 0).
+/// hint: That read returning 0 is not a client closing: after the read, check
+/// `stop.requested()` and return `Ok(None)`, so `main` says it stopped instead of
+/// "replied 0 bytes".
 #[test]
 fn step8_ctrl_c_while_a_client_is_connected_but_silent_exits_0() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -438,6 +630,11 @@ fn step8_ctrl_c_while_a_client_is_connected_but_silent_exits_0() -> Check {
     check!(
         read_to_close(&mut stream)?.is_empty(),
         "the silent client gets no reply, only the close"
+    );
+    check!(
+        done.stdout.iter().any(|l| l.contains("stopped")),
+        "the server was stopped before a message came, so its summary says it stopped (serve_one returns None when stop.requested() after its read); stdout was {:?}",
+        done.stdout
     );
     Ok(())
 }

@@ -25,6 +25,8 @@ example:
   tcp-single-client 127.0.0.1:9999 hello
 ";
 
+// practice: rung 3, lessons/01-tcp-single.md#the-code
+/// Reads the command line, binds and says where, serves one client, says how it went.
 // ANCHOR: main
 fn main() -> ExitCode {
     kit::run(HELP, |cli| {
