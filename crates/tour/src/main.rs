@@ -6,21 +6,26 @@
 //! what comes back is what the contract promises. So the tour is both a demo
 //! for a student and a smoke test: it exits 1 if any stage misbehaves.
 
+mod children;
 mod show;
 mod stages;
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
 
-use show::Tour;
+use show::{Tour, out};
 use stages::STAGES;
 
 const HELP: &str = "\
 usage: tour [STAGE...] [--list]
 
 Runs each stage's real server and client and prints the exchange, narrated.
-Builds the stage binaries first if needed (it runs `cargo build --bins`).
+Builds the stage binaries first if needed (it runs `cargo build --bins -p ...`,
+whose progress shows on stderr). Whatever ends the tour (the end, a failed stage,
+its output closed, Ctrl-C or SIGTERM: exit 130), it stops the programs it
+started first.
 
   STAGE      a stage number (1-6) or package name (tcp-single, ...); default: all
   --list     list the stages and exit
@@ -33,12 +38,19 @@ examples:
 
 fn main() -> ExitCode {
     kit::run(HELP, |cli| {
+        // After kit's panic report is installed (by kit::run), so that it
+        // runs after the children are stopped.
+        children::on_panic_stop_children();
         let list = cli.flag("--list");
         let wanted = cli.words();
         cli.finish()?;
         if list {
             for stage in STAGES {
-                println!("{}  {:<13} {}", stage.number, stage.package, stage.title);
+                out(format_args!(
+                    "{}  {:<13} {}",
+                    stage.number, stage.package, stage.title
+                ))
+                .map_err(gone)?;
             }
             return Ok(());
         }
@@ -54,24 +66,35 @@ fn main() -> ExitCode {
             chosen = STAGES.iter().collect();
         }
 
+        children::on_signal_stop_children();
         let tour = Tour::new(bin_dir()?);
         let mut failed = Vec::new();
         for stage in &chosen {
-            tour.heading(stage);
-            if let Err(e) = (stage.run)(&tour) {
-                println!(
+            // The stage's programs are dropped, so stopped, when it returns.
+            let result = tour.heading(stage).and_then(|()| (stage.run)(&tour));
+            if show::stdout_gone() {
+                return Err(io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    "nobody reads the tour's output any more; it stopped, and so did the servers and clients it had started",
+                )
+                .into());
+            }
+            if let Err(e) = result {
+                out(format_args!(
                     "!! stage {} ({}) misbehaved: {e}",
                     stage.number, stage.package
-                );
+                ))
+                .map_err(gone)?;
                 failed.push(stage.package);
             }
         }
-        println!();
-        println!(
+        out("").map_err(gone)?;
+        out(format_args!(
             "tour: {} passed, {} failed",
             chosen.len() - failed.len(),
             failed.len()
-        );
+        ))
+        .map_err(gone)?;
         if failed.is_empty() {
             Ok(())
         } else {
@@ -80,32 +103,53 @@ fn main() -> ExitCode {
     })
 }
 
+fn gone(e: harness::Fail) -> kit::Error {
+    io::Error::new(io::ErrorKind::BrokenPipe, e.0).into()
+}
+
 /// Where the stage binaries are: next to this one, built by cargo with the
 /// same profile. A fresh clone has only `tour` built (by `cargo run --bin
-/// tour`), so build the rest; cargo makes that a no-op when nothing changed.
-fn bin_dir() -> io::Result<PathBuf> {
+/// tour`), so build the rest, saying so first: the first build takes a
+/// minute, and a silent minute looks like a hang. Cargo shows its progress
+/// on stderr (one `Compiling` line per package); when nothing changed it
+/// takes a moment.
+fn bin_dir() -> kit::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
     let release = dir.file_name().is_some_and(|n| n == "release");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let manifest = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml");
+    let packages: Vec<&str> = STAGES.iter().map(|s| s.package).collect();
+    out(format_args!(
+        "tour: building the stage binaries first: cargo build{} --bins -p {}",
+        if release { " --release" } else { "" },
+        packages.join(" -p ")
+    ))
+    .map_err(gone)?;
     let mut build = Command::new(&cargo);
-    build.args([
-        "build",
-        "--quiet",
-        "--workspace",
-        "--bins",
-        "--manifest-path",
-        manifest,
-    ]);
+    build
+        .args(["build", "--bins", "--manifest-path", manifest])
+        .args(packages.iter().flat_map(|p| ["-p", p]))
+        // Cargo talks on stderr; its stdout would be the transcript's.
+        .stdout(Stdio::null());
     if release {
         build.arg("--release");
     }
-    match build.status() {
-        Ok(status) if status.success() => Ok(dir),
+    let started = Instant::now();
+    let status = children::spawning(|| build.spawn()).and_then(|mut child| child.wait());
+    match status {
+        Ok(status) if status.success() => {
+            out(format_args!(
+                "tour: the binaries are ready ({:.1} s); now each stage, its server and client really running",
+                started.elapsed().as_secs_f64()
+            ))
+            .map_err(gone)?;
+            Ok(dir)
+        }
         Ok(_) => Err(io::Error::other(
             "building the stage binaries failed (see cargo's messages above)",
-        )),
+        )
+        .into()),
         Err(_)
             if STAGES
                 .iter()
@@ -115,6 +159,7 @@ fn bin_dir() -> io::Result<PathBuf> {
         }
         Err(e) => Err(io::Error::other(format!(
             "the stage binaries are not built and cargo could not be run ({e}): run `cargo build --bins` in the workspace, then the tour again"
-        ))),
+        ))
+        .into()),
     }
 }

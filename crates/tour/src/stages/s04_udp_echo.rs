@@ -53,7 +53,7 @@ fn run(t: &Tour) -> Result<(), Fail> {
     client.proc.close_stdin();
     let lost = client.proc.wait()?;
     for line in &lost.stderr {
-        println!("[client stderr] {line}");
+        t.line(format_args!("[client stderr] {line}"));
     }
     check!(
         lost.code() == Some(1) && lost.stderr_text().contains("no delivery guarantee"),
