@@ -42,7 +42,7 @@ fn main() -> ExitCode {
                     .parse()
                     .map(Some)
                     .map_err(|_| Error::Usage(m::not_a_number(n))),
-                [_, extra, ..] => Err(Error::Usage(format!("unexpected argument '{extra}'"))),
+                [_, extra, ..] => Err(Error::Usage(m::unexpected_argument(extra))),
             }
         };
         let number = |required: bool| -> Result<u32> { Ok(stage(required)?.unwrap_or(1)) };

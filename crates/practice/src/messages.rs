@@ -281,6 +281,10 @@ pub fn unknown_command(cmd: &str) -> String {
     format!("unknown command '{cmd}'")
 }
 
+pub fn unexpected_argument(word: &str) -> String {
+    format!("unexpected argument '{word}'")
+}
+
 pub fn no_command() -> String {
     "what should practice do? For example: cargo practice start 1".into()
 }
