@@ -102,6 +102,7 @@ impl Stop {
         self.inner.requested.load(Ordering::SeqCst)
     }
 
+    // ANCHOR: request
     /// Requests a stop and wakes every registered blocked call.
     pub fn request(&self) {
         let wakers = {
@@ -120,6 +121,7 @@ impl Stop {
             let _ = stream.shutdown(Shutdown::Both);
         }
     }
+    // ANCHOR_END: request
 
     /// On stop, wake a thread blocked in `listener.accept()` by connecting to it.
     pub fn wake_accept(&self, listener: &TcpListener) -> io::Result<()> {
@@ -226,6 +228,7 @@ fn reachable(mut addr: SocketAddr) -> SocketAddr {
     addr
 }
 
+// ANCHOR: wakers
 fn wake_accept(addr: SocketAddr) {
     // The connection is established by the kernel (it sits in the listen
     // backlog) even though we drop our end at once; `accept()` returns it.
@@ -241,6 +244,7 @@ fn wake_recv_from(addr: SocketAddr) {
         let _ = socket.send_to(&[], addr);
     }
 }
+// ANCHOR_END: wakers
 
 #[cfg(test)]
 mod tests {
