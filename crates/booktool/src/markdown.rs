@@ -259,6 +259,8 @@ fn code_html(code: &str) -> String {
         // Not before closing punctuation or a space: `new()` stays whole.
         let next = chars.peek().copied().filter(|n| !" )]}>,.;:".contains(*n));
         let breaks = match c {
+            // Not inside a number: `127.0.0.1` stays whole.
+            '.' if prev.is_ascii_digit() && next.is_some_and(|n| n.is_ascii_digit()) => false,
             '.' | ',' | '(' | '/' | '_' | '=' | ';' => next.is_some(),
             ':' => next.is_some() && prev == ':',
             _ => false,
@@ -279,7 +281,7 @@ mod break_tests {
     #[test]
     fn long_code_in_table_rows_gets_break_hints_and_nothing_else_changes() {
         let md = "| a | b |\n|---|---|\n\
-                  | `short` | `thread::Builder::new().spawn(..)` |\n\
+                  | `short` | `thread::Builder::new().spawn(..)` at `127.0.0.1:9999` |\n\
                   | `a \\| b <c> & \"more\" text` | text `x` |\n\
                   ```\n| `in_a_code_block_not_a_table` |\n```\n\
                   Not a row: `chat_server.py is long enough`\n";
@@ -287,7 +289,7 @@ mod break_tests {
         assert_eq!(
             out,
             "| a | b |\n|---|---|\n\
-             | `short` | <code>thread::<wbr>Builder::<wbr>new()&#46;<wbr>spawn(&#46;&#46;)</code> |\n\
+             | `short` | <code>thread::<wbr>Builder::<wbr>new()&#46;<wbr>spawn(&#46;&#46;)</code> at <code>127&#46;0&#46;0&#46;1:9999</code> |\n\
              | <code>a &#124; b &lt;c&gt; &amp; &#34;more&#34; text</code> | text `x` |\n\
              ```\n| `in_a_code_block_not_a_table` |\n```\n\
              Not a row: `chat_server.py is long enough`\n"
