@@ -1,45 +1,33 @@
-//! `framing-client`: a conversation with the server, one framed message per
-//! line of input.
+//! `framing-client`: a conversation with the server, one line at a time.
 //!
-//! Stage 3's client, sending each line as a framed message and reading each
-//! reply with the framing, however many reads it takes. `--naive` shows why:
-//! it sends every message at once and reads the replies the tutorial's way.
+//! The tutorial's loop client (`while True: input, send, recv, print`), every
+//! message and reply framed. `--naive` reads the tutorial's way, to show why.
 
-use std::io::{self, BufRead, BufReader, Cursor, IsTerminal, Read, Write};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read, Write};
 use std::net::TcpStream;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
-use framing::{
-    DEFAULT_ADDR, MAX_SIZE, Mode, read_message, read_naively, round_trip, wait_until_waiting,
-    write_message,
-};
+use framing::{DEFAULT_ADDR, Mode, round_trip, write_message};
 use kit::{Context, printable};
 
 const HELP: &str = "\
 usage: framing-client [ADDR] [--mode length|line] [--naive]
 
-Connects to a framing-server, sends each line of stdin as one framed message,
-prints each reply. Type q (or end the input) to leave. An empty line is an
-empty message, and comes back as one.
+Connects to the server, sends each line of stdin as one framed message,
+prints each reply. Type q (or end the input) to leave.
 
   ADDR           the server, HOST:PORT (default 127.0.0.1:8998)
-  --mode length  (the default) a 4-byte big-endian length, then the bytes
-  --mode line    the bytes, then \\n
-                 (use the server's mode)
-  --naive        read all the lines first, send them in one write, then show
-                 what a reader taking one recv(1024) as one message gets, next
-                 to what the framed reader gets
+  --mode MODE    length (the default: a 4-byte big-endian length, then the
+                 bytes) or line (the bytes, then \\n): the server's --mode
+  --naive        send all lines in one write, then read the replies the
+                 tutorial's way: one recv(1024) taken as one message
   -h, --help
 
-examples:
-  framing-client
-  printf 'hello\\nworld\\nagain\\n' | framing-client 127.0.0.1:8998 --naive
+example:
+  printf 'hello\\nworld\\nq\\n' | framing-client 127.0.0.1:8998
 ";
-
-/// How long the naive reader waits for a read before deciding that nothing
-/// more will come.
-const PATIENCE: Duration = Duration::from_millis(300);
 
 // ANCHOR: main
 fn main() -> ExitCode {
@@ -49,23 +37,22 @@ fn main() -> ExitCode {
         let addr = cli.addr(DEFAULT_ADDR)?;
         cli.finish()?;
 
-        // Python: s = socket.socket(); s.connect(("127.0.0.1", 8998))
+        // Python: s = socket.socket(); s.connect(addr)
         // Succeeds as soon as the kernel completed the handshake, even while
         // the server is busy with another client and has not accepted us yet.
         let stream = TcpStream::connect(&addr).context(format_args!("cannot connect to {addr}"))?;
         if naive {
-            show_naive(&stream, mode).context(format_args!("cannot talk to {addr}"))?;
-            return Ok(());
+            return Ok(show_naive(&stream, mode).context(format_args!("cannot talk to {addr}"))?);
         }
-        // The BufReader keeps bytes read past one reply for the next one.
-        let mut conn = BufReader::new(stream);
+        // Keeps the bytes a read() brought past one reply for the next one.
+        let mut stream = BufReader::new(stream);
 
         let stdin = io::stdin();
         let prompt = stdin.is_terminal();
         let mut line = Vec::new();
         loop {
             if prompt {
-                // Python: msg = input(">>: ")
+                // Python: msg = input(">>: ").strip()
                 eprint!(">> ");
                 io::stderr().flush()?;
             }
@@ -74,92 +61,45 @@ fn main() -> ExitCode {
                 // End of input (Ctrl-D, or the pipe is done): leave like `q`.
                 break;
             }
-            let message = without_newline(&line);
-            if message.trim_ascii() == b"q" {
-                // The server has no `q`: leaving is closing, between messages.
+            let message = line.trim_ascii();
+            // An empty line is sent too: framed, it is a header saying 0.
+            if message == b"q" {
+                // The server has no `q`: we leave by closing between messages.
                 break;
             }
-            // An empty line is sent too: framed, an empty message is a
-            // header saying 0 (or a bare \n), not the nothing that stage 3's
-            // send(b"") put on the wire.
-            let reply = round_trip(&mut conn, mode, message)
-                .map_err(io::Error::from)
+            let reply = round_trip(&mut stream, mode, message)
                 .context(format_args!("cannot talk to {addr}"))?;
             println!("{}", printable(&reply));
         }
-        // Python: s.close(). `conn`, and the stream in it, is dropped here.
+        // Python: s.close(). `stream` is dropped here.
         Ok(())
     })
 }
 // ANCHOR_END: main
 
-/// The line without its `\n` or `\r\n`.
-fn without_newline(line: &[u8]) -> &[u8] {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
-}
-
-// ANCHOR: show_naive
 /// `--naive`: sends every line of stdin in one write, then reads the echoes
-/// twice over: as the tutorial does (one recv = one message) and framed.
-fn show_naive(stream: &TcpStream, mode: Mode) -> io::Result<()> {
-    let stdin = io::stdin();
-    if stdin.is_terminal() {
-        eprintln!("type messages, one per line, then Ctrl-D to send them all at once");
+/// as the tutorial does, taking one `recv(1024)` for one message.
+fn show_naive(mut stream: &TcpStream, mode: Mode) -> io::Result<()> {
+    let (mut batch, mut count) = (Vec::new(), 0);
+    for line in io::stdin().lock().split(b'\n') {
+        write_message(mode, &mut batch, line?.trim_ascii())?;
+        count += 1;
     }
-    let messages: Vec<Vec<u8>> = stdin
-        .lock()
-        .split(b'\n')
-        .map(|line| line.map(|l| without_newline(&l).to_vec()))
-        .collect::<io::Result<_>>()?;
-    let mut batch = Vec::new();
-    for message in &messages {
-        write_message(mode, &mut batch, message)?;
+    // Python: s.sendall(frame1 + frame2 + frame3): back to back.
+    stream.write_all(&batch)?;
+    println!("sent {count} messages, {} bytes, in one write", batch.len());
+    // Let the echoes arrive, as replies pile up on a busy machine (peek looks
+    // at the receive buffer without taking from it: Python's MSG_PEEK).
+    let mut buf = [0u8; 1024]; // the tutorial's recv(1024)
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while stream.peek(&mut buf)? < batch.len().min(buf.len()) && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(5));
     }
-    // Python: s.sendall(frame1 + frame2 + frame3): back to back, no waiting.
-    let mut writer = stream;
-    writer.write_all(&batch)?;
-    println!(
-        "sent {} messages in one write, {} bytes framed ({mode})",
-        messages.len(),
-        batch.len()
-    );
-
-    // Let every echo arrive (the echo is as long as what we sent), as replies
-    // pile up on a busy machine; then read them the naive way.
-    wait_until_waiting(stream, batch.len().min(64 * 1024), Duration::from_secs(2))?;
-    let reads = read_naively(stream, messages.len(), PATIENCE)?;
-    println!("naive reader, one recv(1024) taken as one message:");
-    for (i, read) in reads.iter().enumerate() {
-        println!(
-            "  message {}? {} bytes: {}",
-            i + 1,
-            read.len(),
-            printable(read)
-        );
-    }
-    if reads.len() < messages.len() {
-        println!(
-            "  message {}? nothing more arrives: this reader waits here forever",
-            reads.len() + 1
-        );
-    }
-
-    // The same bytes again, and whatever has not been read yet, framed.
-    let seen = Cursor::new(reads.concat());
-    let mut framed = BufReader::new(seen.chain(stream));
-    println!("framed reader ({mode}):");
-    for i in 0..messages.len() {
-        match read_message(mode, &mut framed, MAX_SIZE)? {
-            Some(message) => println!("  message {}: {}", i + 1, printable(&message)),
-            None => {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the server closed the connection",
-                ));
-            }
-        }
+    // Python: data = s.recv(1024)   # "message 1", or so the tutorial hopes
+    let n = stream.read(&mut buf)?;
+    println!("recv(1024), message 1? {n} bytes: {}", printable(&buf[..n]));
+    if n == batch.len() && count > 1 {
+        println!("recv(1024), message 2? nothing more comes: it waits for ever");
     }
     Ok(())
 }
-// ANCHOR_END: show_naive

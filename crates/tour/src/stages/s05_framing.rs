@@ -18,10 +18,10 @@ pub const STAGE: Stage = Stage {
 
 fn run(t: &Tour) -> Result<(), Fail> {
     let server = t.server("framing-server", &["127.0.0.1:0"])?;
-    server.expect("framing: length")?;
-    t.say("Stage 3's threaded echo server, but it reads and echoes messages: a 4-byte big-endian length, then the body.");
+    server.expect("framing: Length")?;
+    t.say("Stage 3's threaded server, but it reads and answers messages: a 4-byte big-endian length, then the body.");
 
-    t.say("--naive sends three messages in one write, then reads the echoes twice: one recv(1024) per message, as the tutorial does, and framed.");
+    t.say("--naive sends three messages in one write, then reads the echoes as the tutorial does: one recv(1024) taken as one message.");
     let done = t.run(
         "client",
         "framing-client",
@@ -43,20 +43,27 @@ fn run(t: &Tour) -> Result<(), Fail> {
     );
     server.expect("again")?;
     server.expect("closed the connection")?;
-    t.say("The server read three messages and wrote three echoes, but TCP has no boundaries: the naive reader's one recv() got all three, stuck together (粘包), and its next recv() would wait forever.");
-    t.say("The framed reader takes the 4-byte length (00 00 00 05), then exactly 5 bytes, three times: hello, world, again.");
+    t.say("The server read three messages and wrote three echoes, but TCP keeps no boundaries: the first recv() got all three, stuck together (粘包), and the tutorial's next recv() would wait for ever.");
 
-    t.say("A client announcing a 4 GiB message gets an error frame and is closed; the server never allocates it.");
-    println!("[raw client] sends the header ff ff ff ff (4294967295 bytes) and no body");
-    let mut raw = harness::connect(&server.addr)?;
-    raw.write_all(&[0xff; 4])?;
-    let reply = read_frame_by_hand(&mut raw)?;
+    let mut client = t.spawn("client", "framing-client", &[&server.addr])?;
+    client.type_line("hello")?;
+    client.expect("hello")?;
+    server.expect("sent 5 bytes")?;
+    t.say("framing-client sends 00 00 00 05 hello and reads the reply the same way: 4 bytes of length, then exactly that many. Nothing is guessed, unlike stage 3's client.");
+    client.finish()?;
+    server.expect("closed the connection")?;
+
+    t.say("The tutorial's client sends \"I love wangxiaojing\" with no length in front: its first 4 bytes, \"I lo\", read as a length, say 1,226,861,679 bytes.");
+    println!("[their client] sends b\"I love wangxiaojing\"");
+    let mut theirs = harness::connect(&server.addr)?;
+    theirs.write_all(b"I love wangxiaojing")?;
+    let reply = read_frame_by_hand(&mut theirs)?;
     println!(
-        "[raw client] got a frame: {}",
+        "[their client] got a frame: {}",
         String::from_utf8_lossy(&reply)
     );
-    server.expect("limit")?;
-    t.say("The size limit is checked right after the header, before any memory is set aside; the other clients never notice.");
+    server.expect("1226861679")?;
+    t.say("Over the 1 MiB limit: refused right after the header, before any memory is set aside for the body; one error frame, the connection closed, and every other client goes on.");
 
     server.stop("INT")?;
     t.say("Ctrl-C: the same clean stop and summary as stage 3.");
