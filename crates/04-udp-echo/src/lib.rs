@@ -42,6 +42,7 @@ pub struct Served {
     pub bytes: u64,
 }
 
+// practice: rung 1, lessons/04-udp-echo.md#the-rust
 // ANCHOR: serve
 /// Answers every datagram on an already bound socket with the same bytes,
 /// until a stop is requested; then returns what it served. Like the
@@ -94,11 +95,9 @@ pub fn serve(socket: &UdpSocket, stop: &Stop) -> io::Result<Served> {
 }
 // ANCHOR_END: serve
 
-/// How long the client waits for each reply by default.
+/// How long the client waits for each reply, and how many more times it sends
+/// when none comes: with no server it gives up after (1 + 2) × 1 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// How many more times the client sends by default when no reply comes:
-/// with no server it gives up after (1 + 2) × 1 s, about three seconds.
 pub const DEFAULT_RETRIES: u32 = 2;
 
 /// What a client received.
@@ -111,19 +110,8 @@ pub struct Reply {
     pub tries: u32,
 }
 
+// practice: rung 4, lessons/04-udp-echo.md#the-rust
 // ANCHOR: client_socket
-/// Looks `addr` (`HOST:PORT`) up and returns the server's address, preferring
-/// IPv4 as Python's `socket(AF_INET, ...)` does.
-pub fn resolve(addr: &str) -> io::Result<SocketAddr> {
-    // Python does this lookup inside sendto(("localhost", 7852)). UDP has no
-    // handshake with which to try each address in turn (as
-    // TcpStream::connect does), so we pick one.
-    let all: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
-    let pick = all.iter().find(|a| a.is_ipv4()).or(all.first());
-    pick.copied()
-        .ok_or_else(|| io::Error::new(ErrorKind::NotFound, "the host name has no address"))
-}
-
 /// A UDP socket to talk to `server` from: any free port, same IP family.
 pub fn client_socket(server: SocketAddr) -> io::Result<UdpSocket> {
     // Python: s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -136,8 +124,21 @@ pub fn client_socket(server: SocketAddr) -> io::Result<UdpSocket> {
     };
     UdpSocket::bind(any)
 }
+
+/// Looks `addr` (`HOST:PORT`) up and returns the server's address, preferring
+/// IPv4 as Python's `socket(AF_INET, ...)` does.
+pub fn resolve(addr: &str) -> io::Result<SocketAddr> {
+    // Python does this lookup inside sendto(("localhost", 7852)). UDP has no
+    // handshake with which to try each address in turn (as
+    // TcpStream::connect does), so we pick one.
+    let all: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
+    let pick = all.iter().find(|a| a.is_ipv4()).or(all.first());
+    pick.copied()
+        .ok_or_else(|| io::Error::new(ErrorKind::NotFound, "the host name has no address"))
+}
 // ANCHOR_END: client_socket
 
+// practice: rung 4, lessons/04-udp-echo.md#the-rust
 // ANCHOR: request
 /// Sends `message` to `server` as one datagram and waits up to `timeout` for
 /// the reply; when none comes, sends it again, at most `retries` more times.
@@ -189,7 +190,6 @@ pub fn request(
             }
         }
     }
-    // Say what was tried, and why nothing told us more.
     let ms = timeout.as_millis();
     Err(io::Error::new(
         ErrorKind::TimedOut,

@@ -11,7 +11,7 @@
 use std::net::UdpSocket;
 use std::time::Duration;
 
-use harness::{Check, Fail, Finished, Server, TIMEOUT, check, check_eq};
+use harness::{Check, Fail, Finished, Proc, Server, check, check_eq};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_udp-echo-server");
 const CLIENT: &str = env!("CARGO_BIN_EXE_udp-echo-client");
@@ -27,10 +27,31 @@ const THEIR_CLIENT: &str = concat!(
 /// What their server answers to anything.
 const FIXED_REPLY: &str = "Ich hab keine Hunge";
 
+/// How long a Python program may take to start or to end. A few tens of
+/// milliseconds on an idle machine, but seconds on a loaded one: more room
+/// than harness gives our own binaries.
+const PYTHON_LIMIT: Duration = Duration::from_secs(20);
+
+/// Their server, and the address from its `listening on` line.
+struct TheirServer {
+    proc: Proc,
+    addr: String,
+}
+
 /// Their server on a port the OS picks; its `listening on` line says which.
-fn their_server() -> Result<Server, Fail> {
+fn their_server() -> Result<TheirServer, Fail> {
     // -u: unbuffered, so each print() reaches the check at once.
-    Server::start("python3", &["-u", THEIR_SERVER, "0"])
+    let proc = Proc::spawn("python3", &["-u", THEIR_SERVER, "0"])?;
+    let first = proc.line_within(PYTHON_LIMIT)?;
+    match first.strip_prefix("listening on ") {
+        Some(addr) => Ok(TheirServer {
+            addr: addr.to_string(),
+            proc,
+        }),
+        None => Err(Fail(format!(
+            "their server's first line should be `listening on ADDR`; it was {first:?}"
+        ))),
+    }
 }
 
 /// The port of a `HOST:PORT` address: all their client takes.
@@ -40,7 +61,9 @@ fn port_of(addr: &str) -> &str {
 
 /// Runs their client against `port` with `line` typed at its `input()`.
 fn their_client(port: &str, line: &[u8]) -> Result<Finished, Fail> {
-    harness::run("python3", &["-u", THEIR_CLIENT, port], line)
+    let mut client = Proc::spawn("python3", &["-u", THEIR_CLIENT, port])?;
+    client.send(line)?;
+    client.wait_within(PYTHON_LIMIT)
 }
 
 /// What their client printed as the reply: its stdout, after the `>>: `
@@ -52,8 +75,8 @@ fn their_reply(out: &Finished) -> String {
 
 /// The rest of their server's run: it must exit 0 by itself after one
 /// datagram. Returns what it printed after `listening on`.
-fn their_server_ends(server: Server) -> Result<Finished, Fail> {
-    let done = server.proc.wait()?;
+fn their_server_ends(server: TheirServer) -> Result<Finished, Fail> {
+    let done = server.proc.wait_within(PYTHON_LIMIT)?;
     done.expect_code(0, "their server answers one datagram and exits")?;
     Ok(done)
 }
@@ -104,7 +127,7 @@ fn tutorial_their_client_waits_forever_without_a_reply() -> Check {
     // A lost datagram, or no server at all, look like this to a client: a
     // port that takes datagrams and never answers.
     let hole = UdpSocket::bind("127.0.0.1:0")?;
-    hole.set_read_timeout(Some(TIMEOUT))?;
+    hole.set_read_timeout(Some(PYTHON_LIMIT))?;
     let port = hole.local_addr()?.port().to_string();
     let mut client = harness::Proc::spawn("python3", &["-u", THEIR_CLIENT, &port])?;
     client.send_line("anyone there?")?;
@@ -128,7 +151,7 @@ fn tutorial_our_client_their_server_gets_the_fixed_reply() -> Check {
         return Ok(());
     }
     let server = their_server()?;
-    let out = harness::run(CLIENT, &[server.addr(), "hello"], b"")?;
+    let out = harness::run(CLIENT, &[&server.addr, "hello"], b"")?;
     out.expect_code(0, "their server answers, so our client succeeds")?;
     check_eq!(
         out.stdout,
@@ -150,7 +173,13 @@ fn tutorial_our_client_their_server_answers_once_so_the_second_line_times_out() 
         return Ok(());
     }
     let server = their_server()?;
-    let args = [server.addr(), "--timeout-ms", "200", "--retries", "2"];
+    let args = [
+        server.addr.as_str(),
+        "--timeout-ms",
+        "200",
+        "--retries",
+        "2",
+    ];
     let out = harness::run(CLIENT, &args, b"one\ntwo\n")?;
     check_eq!(
         out.stdout,
@@ -178,7 +207,7 @@ fn tutorial_our_client_their_server_cuts_a_long_datagram_at_500_bytes() -> Check
     }
     let server = their_server()?;
     let long = "x".repeat(600);
-    let out = harness::run(CLIENT, &[server.addr(), &long], b"")?;
+    let out = harness::run(CLIENT, &[&server.addr, &long], b"")?;
     out.expect_code(
         0,
         "their server still answers: nobody is told that part of the datagram was dropped",
@@ -204,21 +233,14 @@ fn tutorial_our_client_their_server_dies_when_the_cut_splits_a_character() -> Ch
     // 200 characters of 3 bytes each: the cut at byte 500 falls inside the
     // 167th, and decode("utf-8") refuses what is left of it.
     let long = "好".repeat(200);
-    let args = [
-        server.addr(),
-        "--timeout-ms",
-        "200",
-        "--retries",
-        "1",
-        &long,
-    ];
+    let args = [&server.addr, "--timeout-ms", "200", "--retries", "1", &long];
     let out = harness::run(CLIENT, &args, b"")?;
     out.expect_code(
         1,
         "their server dies before it answers, so our client gets no reply and fails",
     )?;
     out.expect_one_error_line()?;
-    let done = server.proc.wait()?;
+    let done = server.proc.wait_within(PYTHON_LIMIT)?;
     check!(
         done.code() != Some(0) && done.stderr_text().contains("UnicodeDecodeError"),
         "their server should die on data.decode('utf-8') of a character cut in two; it exited with {:?}, stderr: {}",
@@ -234,7 +256,7 @@ fn tutorial_their_client_their_server_one_exchange() -> Check {
         return Ok(());
     }
     let server = their_server()?;
-    let out = their_client(port_of(server.addr()), "你好\n".as_bytes())?;
+    let out = their_client(port_of(&server.addr), "你好\n".as_bytes())?;
     out.expect_code(0, "the tutorial's pair: one line out, one reply back")?;
     check_eq!(
         their_reply(&out),

@@ -23,6 +23,8 @@ example:
   udp-echo-client 127.0.0.1:7852 hello
 ";
 
+// practice: rung 3, lessons/04-udp-echo.md#the-rust
+/// Reads the command line, binds and says where, serves until Ctrl-C, sums up.
 // ANCHOR: main
 fn main() -> ExitCode {
     kit::run(HELP, |cli| {
@@ -31,11 +33,10 @@ fn main() -> ExitCode {
 
         // ANCHOR: bind
         // Python: s = socket.socket(AF_INET, SOCK_DGRAM); s.bind(addr)
-        // `UdpSocket::bind` makes both system calls. There is no listen():
-        // there are no connections to queue. From here the kernel keeps each
-        // datagram that arrives for this port in the socket's receive buffer
-        // until we recv_from() it, and silently drops new ones while that
-        // buffer is full.
+        // Both system calls, and no listen(): there are no connections to
+        // queue. From here the kernel keeps each datagram for this port in
+        // the socket's receive buffer until we recv_from() it, and silently
+        // drops new ones while that buffer is full.
         let socket = UdpSocket::bind(&addr).context(format_args!("cannot bind to {addr}"))?;
 
         // Ctrl-C while we wait in recv_from() should end the server with a
