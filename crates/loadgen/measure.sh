@@ -7,6 +7,9 @@
 #
 # Each table is one `loadgen compare` run: the servers interleaved A B A B
 # for five rounds (ROUNDS=3 for fewer), medians printed as a Markdown table.
+# The same runs draw the lesson's charts (`--svg`, into lessons/img/): the
+# echo runs one line chart against connections (`--svg-x conns=C`, each run
+# adds its points), the others one bar chart each.
 # Numbers differ from machine to machine and run to run; the ratios between
 # servers are what the lesson reads.
 set -euo pipefail
@@ -22,13 +25,16 @@ for b in loadgen tcp-loop-server tcp-threaded-server udp-echo-server chat-server
     fi
 done
 loadgen=$bin/loadgen
+img=lessons/img
 tables=${*:-echo udp hold hold10k chat}
 
 for t in $tables; do
     case $t in
     echo)
+        rm -f "$img/measure-echo.svg"
         for c in 1 16 64 256; do
             "$loadgen" compare --rounds "$rounds" \
+                --svg "$img/measure-echo.svg" --svg-x "conns=$c" \
                 --server "$bin/tcp-loop-server" \
                 --server "$bin/tcp-threaded-server" \
                 --server "python3 $peers/echo_server.py" \
@@ -36,7 +42,7 @@ for t in $tables; do
         done
         ;;
     udp)
-        "$loadgen" compare --rounds "$rounds" \
+        "$loadgen" compare --rounds "$rounds" --svg "$img/measure-udp.svg" \
             --server "$bin/udp-echo-server" \
             --server "python3 $peers/udp_server.py" \
             -- udp-echo --clients 8 --requests 10000000 --size 32 --secs 2
@@ -62,12 +68,12 @@ for t in $tables; do
         ;;
     chat)
         # Unpaced: each sender keeps 16 of its messages in flight.
-        "$loadgen" compare --rounds "$rounds" \
+        "$loadgen" compare --rounds "$rounds" --svg "$img/measure-chat-unpaced.svg" \
             --server "$bin/chat-server" \
             --server "python3 $peers/chat_server.py" \
             -- chat --clients 50 --senders 5 --messages 10000000 --secs 3
         # 1,000 messages/s offered for 3 s: 3,000 messages, 600,000 deliveries.
-        "$loadgen" compare --rounds "$rounds" \
+        "$loadgen" compare --rounds "$rounds" --svg "$img/measure-chat-paced.svg" \
             --server "$bin/chat-server" \
             --server "python3 $peers/chat_server.py" \
             -- chat --clients 200 --senders 10 --messages 300 --rate 1000 --secs 10

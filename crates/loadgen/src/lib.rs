@@ -13,6 +13,7 @@
 //! - [`hold`]: C connections open at the same time, one round trip on each.
 //! - [`chat`]: a chat room's fan-out: delivered, latency, one order for all.
 //! - [`compare`]: several servers, interleaved rounds, medians, CPU and memory.
+//! - [`chart`]: `compare --svg`: the medians drawn as an SVG chart, by our own code.
 //! - [`attack`]: what lesson 07 does to a chat room: `dribble` (slowloris),
 //!   `flood`, `stall` (a client that never reads), `storm` (resets); and
 //!   `hold --chat`, thousands joining at once.
@@ -21,6 +22,7 @@
 //! JSON line.
 
 pub mod attack;
+pub mod chart;
 pub mod chat;
 pub mod compare;
 pub mod hold;

@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use kit::{Cli, Error};
 use loadgen::report::{Report, round3};
-use loadgen::{attack, chat, compare, hold, procfs, tcp_echo, udp_echo};
+use loadgen::{attack, chart, chat, compare, hold, procfs, tcp_echo, udp_echo};
 
 const HELP: &str = "\
 usage: loadgen tcp-echo|udp-echo|hold|chat|dribble|flood|stall|storm --addr HOST:PORT [options] [--secs S] [--json]
-       loadgen compare --server 'CMD ARGS' --server 'CMD ARGS' [--rounds R] -- CASE [options]
+       loadgen compare --server 'CMD ARGS' --server 'CMD ARGS' [--rounds R]
+                       [--svg FILE [--svg-x NAME=VALUE]] -- CASE [options]
 
 Puts load on a server that follows the stage contract and reports how much
 got done, how fast, and what went wrong. Every run stops by itself after
@@ -59,7 +60,10 @@ got done, how fast, and what went wrong. Every run stops by itself after
       `listening on ADDR` line, runs `loadgen CASE --addr ADDR [options]`,
       reads the server's CPU time and VmHWM from /proc, stops it; servers
       interleaved A B A B ... for R rounds (default 3). Prints medians as a
-      Markdown table.
+      Markdown table; with --svg FILE, also draws them in FILE (SVG): the rate
+      and the latencies per server, as bars. With --svg-x NAME=VALUE (say
+      conns=64), this run is one point of a series: it adds its points to the
+      chart already in FILE, and the chart shows lines against NAME.
 
   --secs S     how long the load runs, at most (default 20); connecting or
                joining before it may take a few seconds more
@@ -250,6 +254,8 @@ fn compare_cmd(cli: &mut Cli, json: bool) -> kit::Result<()> {
         servers.push(s);
     }
     let rounds = count(cli.value("--rounds")?, 3, "--rounds")?;
+    let svg: Option<String> = cli.value("--svg")?;
+    let svg_x: Option<String> = cli.value("--svg-x")?;
     let words = cli.words();
     cli.finish()?;
     let case: Vec<String> = words.into_iter().skip(1).collect();
@@ -263,12 +269,27 @@ fn compare_cmd(cli: &mut Cli, json: bool) -> kit::Result<()> {
             "compare needs a case after --, for example: -- tcp-echo --conns 64 --secs 3".into(),
         ));
     }
+    let svg_x = match (&svg, svg_x) {
+        (_, None) => None,
+        (None, Some(_)) => return Err(Error::Usage("--svg-x goes with --svg FILE".into())),
+        (Some(_), Some(x)) => match x.split_once('=') {
+            Some((name, value)) if !name.is_empty() && !value.is_empty() => {
+                Some((name.to_string(), value.to_string()))
+            }
+            _ => {
+                return Err(Error::Usage(format!(
+                    "--svg-x '{x}': write NAME=VALUE, for example conns=64"
+                )));
+            }
+        },
+    };
     let cfg = compare::Compare {
         servers,
         rounds,
         case,
     };
-    println!("{}", machine());
+    let machine = machine();
+    println!("{machine}");
     println!(
         "case: loadgen {} ({} rounds, interleaved)",
         cfg.case.join(" "),
@@ -277,6 +298,11 @@ fn compare_cmd(cli: &mut Cli, json: bool) -> kit::Result<()> {
     let results = compare::run(&cfg)?;
     println!();
     print!("{}", compare::table(&results));
+    if let Some(path) = &svg {
+        let x = svg_x.as_ref().map(|(n, v)| (n.as_str(), v.as_str()));
+        chart::write(path, &results, &cfg, &machine, x)?;
+        println!("chart: {path}");
+    }
     if json {
         for r in &results {
             let mut m = compare::median(&r.rounds);
