@@ -54,14 +54,14 @@ fn run(t: &Tour) -> Result<(), Fail> {
     server.expect("closed the connection")?;
 
     t.say("The tutorial's client sends \"I love wangxiaojing\" with no length in front: its first 4 bytes, \"I lo\", read as a length, say 1,226,861,679 bytes.");
-    println!("[their client] sends b\"I love wangxiaojing\"");
+    t.line("[their client] sends b\"I love wangxiaojing\"");
     let mut theirs = harness::connect(&server.addr)?;
     theirs.write_all(b"I love wangxiaojing")?;
     let reply = read_frame_by_hand(&mut theirs)?;
-    println!(
+    t.line(format_args!(
         "[their client] got a frame: {}",
         String::from_utf8_lossy(&reply)
-    );
+    ));
     server.expect("1226861679")?;
     t.say("Over the 1 MiB limit: refused right after the header, before any memory is set aside for the body; one error frame, the connection closed, and every other client goes on.");
 
