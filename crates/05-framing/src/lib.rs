@@ -125,7 +125,8 @@ pub fn read_line(r: &mut impl BufRead, max: usize) -> io::Result<Option<Vec<u8>>
         return Err(io::Error::new(ErrorKind::InvalidData, why));
     }
     if !ended {
-        return Err(cut(format!("{} bytes of a line, and no \\n", line.len())));
+        let why = "the stream ended in the middle of a line";
+        return Err(io::Error::new(ErrorKind::UnexpectedEof, why));
     }
     Ok(Some(line))
 }

@@ -68,6 +68,30 @@ fn line_server() -> Result<Server, Fail> {
     Server::start(SERVER, &["127.0.0.1:0", "--mode", "line"])
 }
 
+/// Runs `check` against `server`; a failure also shows what the server
+/// printed on stderr, where a panic or a `todo!()` in a client's thread
+/// says what happened (the client only sees its connection close).
+fn talking_to(server: &Server, check: impl FnOnce() -> Check) -> Check {
+    check().map_err(|e| {
+        // The line may still be on its way through the pipe: give it a moment.
+        let mut err = Vec::new();
+        for _ in 0..30 {
+            err.extend(server.err_lines_so_far());
+            if !err.is_empty() {
+                break;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        match err.is_empty() {
+            true => e,
+            false => Fail(format!(
+                "{e}\n(the server said on stderr: {})",
+                err.join(" | ")
+            )),
+        }
+    })
+}
+
 /// Sends `body` as one frame and checks the echo is one frame with the same body.
 fn frame_round_trip(stream: &mut TcpStream, body: &[u8]) -> Check {
     stream.write_all(&frame(body))?;
@@ -359,6 +383,8 @@ impl Write for WriteCalls {
 // ---------------------------------------------------------------------------
 // Step 1: the length header: write_frame and read_frame, whole messages.
 
+/// hint: `write_frame` is Python's `struct.pack(">I", len(body)) + body`: the length as a `u32`, big-endian, then the body.
+/// hint: `u32::try_from(body.len())` (refuse a body of 4 GiB or more), then `size.to_be_bytes()`; `read_frame` turns 4 bytes back with `u32::from_be_bytes`.
 #[test]
 fn step1_a_frame_is_a_4_byte_big_endian_length_then_the_body() -> Check {
     let mut out = Vec::new();
@@ -390,6 +416,8 @@ fn step1_a_frame_is_a_4_byte_big_endian_length_then_the_body() -> Check {
     Ok(())
 }
 
+/// hint: `read_frame` reads 4 bytes of header, then exactly that many bytes of body; 0 bytes of header is the clean end, `Ok(None)`.
+/// hint: `r.take(4).read_to_end(&mut header)` gets the header however many reads it takes; then `r.take(size).read_to_end(&mut body)`. Refuse only `size > max`.
 #[test]
 fn step1_frames_round_trip_empty_small_and_exactly_1_mib() -> Check {
     let big = noise(MIB, 1);
@@ -424,6 +452,7 @@ fn step1_frames_round_trip_empty_small_and_exactly_1_mib() -> Check {
     Ok(())
 }
 
+/// hint: Build the whole frame in one buffer (`[&size.to_be_bytes()[..], body].concat()`), then one `write_all`.
 #[test]
 fn step1_a_frame_goes_out_in_one_write() -> Check {
     // A frame written as two write() calls, header then body, is correct and
@@ -458,6 +487,7 @@ fn step1_a_frame_survives_a_socket_that_takes_a_few_bytes_per_write() -> Check {
     Ok(())
 }
 
+/// hint: One read is not one message: `take(size)` stops the body exactly where the next frame starts.
 #[test]
 fn step1_three_frames_in_one_buffer_are_three_messages() -> Check {
     let mut wire = Vec::new();
@@ -499,6 +529,8 @@ fn step1_a_frame_arriving_one_byte_at_a_time_comes_back_whole() -> Check {
 // ---------------------------------------------------------------------------
 // Step 2: the line: write_line and read_line, whole messages.
 
+/// hint: `read_line` is `readline()`: `read_until(b'\n', ...)` on a `BufRead`, then take the `\n` off, and a `\r` right before it.
+/// hint: An empty `line` after `read_until` is the clean end (`Ok(None)`); a line that is only `\n` is an empty message. `write_line` refuses a body holding `\n`.
 #[test]
 fn step2_lines_round_trip_crlf_and_any_bytes() -> Check {
     let mut out = Vec::new();
@@ -665,6 +697,8 @@ fn step3_a_stream_cut_mid_line_is_unexpected_eof() -> Check {
     )
 }
 
+/// hint: Retry a `read` only when it failed with `ErrorKind::Interrupted` (a signal came, nothing was read); return every other error.
+/// hint: `read_to_end` and `read_until` already do exactly this: use them rather than a loop of your own.
 #[test]
 fn step3_a_failed_read_is_returned_and_only_an_interrupted_one_retried() -> Check {
     // A connection reset in the middle of a header, of a body, of a line:
@@ -764,6 +798,8 @@ fn big_headers_in_little_memory() -> Check {
     )
 }
 
+/// hint: Compare the announced size with `max` right after the header, before anything else.
+/// hint: Never `vec![0; size]` or `Vec::with_capacity(size)`: start with `Vec::new()` and let `take(size).read_to_end` grow it as bytes arrive.
 #[test]
 fn step3_a_big_header_does_not_make_room_for_a_body_that_never_comes() -> Check {
     if std::env::var_os("FRAMING_LITTLE_MEMORY").is_some() {
@@ -798,6 +834,7 @@ fn step3_a_big_header_does_not_make_room_for_a_body_that_never_comes() -> Check 
     Ok(())
 }
 
+/// hint: Bound the read itself: `r.take(max as u64 + 2).read_until(b'\n', &mut line)`; then compare the length once `\n` or `\r\n` is taken off.
 #[test]
 fn step3_a_line_over_the_limit_is_refused_without_reading_it_all() -> Check {
     // A line that never ends: without a bound, read_until reads for ever.
@@ -983,18 +1020,21 @@ fn step5_listens_and_prints_the_address_it_bound() -> Check {
 #[test]
 fn step5_echoes_empty_small_and_big_frames() -> Check {
     let server = length_server()?;
-    let mut stream = connect(server.addr())?;
-    frame_round_trip(&mut stream, b"hello")?;
-    frame_round_trip(&mut stream, b"").map_err(|e| {
-        Fail(format!(
-            "{e}\n(an empty message is a header saying 0: echo it as a header saying 0)"
-        ))
-    })?;
-    frame_round_trip(&mut stream, &noise(300_000, 2))?;
-    server.line_containing("sent 0 bytes")?;
-    Ok(())
+    talking_to(&server, || {
+        let mut stream = connect(server.addr())?;
+        frame_round_trip(&mut stream, b"hello")?;
+        frame_round_trip(&mut stream, b"").map_err(|e| {
+            Fail(format!(
+                "{e}\n(an empty message is a header saying 0: echo it as a header saying 0)"
+            ))
+        })?;
+        frame_round_trip(&mut stream, &noise(300_000, 2))?;
+        server.line_containing("sent 0 bytes")?;
+        Ok(())
+    })
 }
 
+/// hint: 1 MiB is `1024 * 1024` = 1,048,576 bytes; a message of exactly that size is allowed, one byte more is not.
 #[test]
 fn step5_the_default_limit_is_1_mib_exactly() -> Check {
     // What --help and the lesson promise: 1 MiB is 1,048,576 bytes.
@@ -1027,43 +1067,48 @@ fn step5_a_python_client_using_struct_pack_works() -> Check {
     //   s.sendall(struct.pack('>I', len(body)) + body)
     //   (n,) = struct.unpack('>I', recv_exactly(s, 4)); reply = recv_exactly(s, n)
     let server = length_server()?;
-    let mut s = connect(server.addr())?;
-    for body in ["hello", "你好, ünïcode", "q", ""] {
-        s.write_all(&frame(body.as_bytes()))?;
-        let reply = read_reply_frame(&mut s)?;
+    talking_to(&server, || {
+        let mut s = connect(server.addr())?;
+        for body in ["hello", "你好, ünïcode", "q", ""] {
+            s.write_all(&frame(body.as_bytes()))?;
+            let reply = read_reply_frame(&mut s)?;
+            check_eq!(
+                String::from_utf8_lossy(&reply),
+                body,
+                "a Python client's frame gets its body back, framed the same way (`q` is a message like any other)"
+            );
+        }
+        s.shutdown(Shutdown::Write)?;
         check_eq!(
-            String::from_utf8_lossy(&reply),
-            body,
-            "a Python client's frame gets its body back, framed the same way (`q` is a message like any other)"
+            read_to_close(&mut s)?,
+            Vec::<u8>::new(),
+            "after the client closes, the server closes too, sending nothing more"
         );
-    }
-    s.shutdown(Shutdown::Write)?;
-    check_eq!(
-        read_to_close(&mut s)?,
-        Vec::<u8>::new(),
-        "after the client closes, the server closes too, sending nothing more"
-    );
-    server.line_containing("closed the connection")?;
-    Ok(())
+        server.line_containing("closed the connection")?;
+        Ok(())
+    })
 }
 
+/// hint: `converse` keeps one `BufReader` for the whole connection and calls `read_message` in a loop: bytes read past one message belong to the next.
 #[test]
 fn step5_three_frames_in_one_write_come_back_as_three() -> Check {
     let server = length_server()?;
-    let mut stream = connect(server.addr())?;
-    let mut three = frame(b"one");
-    three.extend_from_slice(&frame(b"two"));
-    three.extend_from_slice(&frame(b"three"));
-    stream.write_all(&three)?;
-    for want in ["one", "two", "three"] {
-        let got = read_reply_frame(&mut stream)?;
-        check_eq!(
-            String::from_utf8_lossy(&got),
-            want,
-            "three frames sent in one write must come back as three frames: the server must read messages, not reads (one read() brought all three), and keep one BufReader for the whole conversation"
-        );
-    }
-    Ok(())
+    talking_to(&server, || {
+        let mut stream = connect(server.addr())?;
+        let mut three = frame(b"one");
+        three.extend_from_slice(&frame(b"two"));
+        three.extend_from_slice(&frame(b"three"));
+        stream.write_all(&three)?;
+        for want in ["one", "two", "three"] {
+            let got = read_reply_frame(&mut stream)?;
+            check_eq!(
+                String::from_utf8_lossy(&got),
+                want,
+                "three frames sent in one write must come back as three frames: the server must read messages, not reads (one read() brought all three), and keep one BufReader for the whole conversation"
+            );
+        }
+        Ok(())
+    })
 }
 
 #[test]
@@ -1121,6 +1166,7 @@ fn step5_a_stream_cut_mid_message_is_logged_as_such() -> Check {
     frame_round_trip(&mut next, b"still serving")
 }
 
+/// hint: A message over the limit: write one message `error: ...` with `write_message` (the client's framing), then return, which closes the connection.
 #[test]
 fn step5_a_4_gib_header_is_told_and_closed_and_everyone_else_served() -> Check {
     // The server's address space is limited to 2 GiB (`ulimit -v`): a server
@@ -1191,31 +1237,33 @@ fn step5_max_size_allows_the_limit_and_refuses_one_more() -> Check {
 #[test]
 fn step6_echoes_lines_and_accepts_crlf() -> Check {
     let server = line_server()?;
-    let mut stream = connect(server.addr())?;
-    for (sent, want, what) in [
-        (&b"hello\n"[..], &b"hello\n"[..], "a line"),
-        (
-            b"from nc\r\n",
-            b"from nc\n",
-            "a line ending in \\r\\n comes back ending in \\n (the \\r is part of the end, not of the message)",
-        ),
-        (b"\n", b"\n", "an empty line"),
-        (
-            b"one\ntwo\r\nthree\n",
-            b"one\ntwo\nthree\n",
-            "three lines in one write come back as three lines",
-        ),
-    ] {
-        stream.write_all(sent)?;
-        let got =
-            read_exactly(&mut stream, want.len()).map_err(|e| Fail(format!("{what}: {e}")))?;
-        check_eq!(
-            String::from_utf8_lossy(&got),
-            String::from_utf8_lossy(want),
-            "{what}"
-        );
-    }
-    Ok(())
+    talking_to(&server, || {
+        let mut stream = connect(server.addr())?;
+        for (sent, want, what) in [
+            (&b"hello\n"[..], &b"hello\n"[..], "a line"),
+            (
+                b"from nc\r\n",
+                b"from nc\n",
+                "a line ending in \\r\\n comes back ending in \\n (the \\r is part of the end, not of the message)",
+            ),
+            (b"\n", b"\n", "an empty line"),
+            (
+                b"one\ntwo\r\nthree\n",
+                b"one\ntwo\nthree\n",
+                "three lines in one write come back as three lines",
+            ),
+        ] {
+            stream.write_all(sent)?;
+            let got =
+                read_exactly(&mut stream, want.len()).map_err(|e| Fail(format!("{what}: {e}")))?;
+            check_eq!(
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(want),
+                "{what}"
+            );
+        }
+        Ok(())
+    })
 }
 
 #[test]
@@ -1367,6 +1415,7 @@ fn fake_server(answer: fn(&mut TcpStream) -> io::Result<()>) -> Result<String, F
     Ok(addr)
 }
 
+/// hint: `round_trip` writes one message and reads one message with `read_message`: no timeout, no guessing from the reply's length.
 #[test]
 fn step7_the_client_waits_for_the_whole_reply_however_slowly_it_comes() -> Check {
     // A reply written in three pieces, 300 ms apart: longer than any "quiet
@@ -1389,6 +1438,7 @@ fn step7_the_client_waits_for_the_whole_reply_however_slowly_it_comes() -> Check
     Ok(())
 }
 
+/// hint: Read the reply through the `BufReader` you were given (`read_message(mode, conn, ...)`), never from the stream under it.
 #[test]
 fn step7_round_trip_returns_one_reply_and_keeps_the_next_for_later() -> Check {
     // Two replies in one write: the first call must return only the first,
