@@ -481,9 +481,16 @@ fn page_chapter(places: &Places, page: &Shown, parents: Vec<String>, up: Option<
         }
         Shown::File(file) => content.push_str(&code_block(&places.repo.join(file), file)),
     }
+    // In the sidebar, under its folder, a page is named from there on.
+    let name = match up {
+        Some(up) => title(page)
+            .strip_prefix(&format!("{up}/"))
+            .map_or_else(|| title(page), str::to_string),
+        None => title(page),
+    };
     json!({
         "Chapter": {
-            "name": title(page),
+            "name": name,
             "content": content,
             "number": null,
             "sub_items": [],
