@@ -20,6 +20,14 @@ macro_rules! needs_python {
     };
 }
 
+/// The real interpreter (`harness::python3`), found once; only called after
+/// `needs_python!` (or `python3_available`) found it. Started with `-S` (no
+/// site-packages, slow to load and not needed) and `-u` (unbuffered, so each
+/// print() reaches the check at once).
+fn python() -> String {
+    harness::python3().unwrap_or_else(|| "python3".into())
+}
+
 /// The path of a tutorial program in `lessons/tutorial/`.
 fn tutorial(file: &str) -> String {
     format!(
@@ -29,15 +37,15 @@ fn tutorial(file: &str) -> String {
 }
 
 /// Starts the tutorial's server on a port the OS picks; like ours, it says
-/// which in its first line. `-u`: unbuffered, so each print() reaches us at once.
+/// which in its first line.
 fn their_server(file: &str) -> Result<Server, Fail> {
-    Server::start("python3", &["-u", &tutorial(file), "0"])
+    Server::start(&python(), &["-S", "-u", &tutorial(file), "0"])
 }
 
 /// Starts the tutorial's client against `addr` (it takes the port only).
 fn their_client(file: &str, addr: &str) -> Result<Proc, Fail> {
     let port = addr.rsplit(':').next().unwrap_or(addr);
-    Proc::spawn("python3", &["-u", &tutorial(file), port])
+    Proc::spawn(&python(), &["-S", "-u", &tutorial(file), port])
 }
 
 #[test]
@@ -147,7 +155,11 @@ fn tutorial_their_server_cannot_bind_a_port_ours_left_in_time_wait_until_so_reus
         .wait()?
         .expect_code(0, "tcp-single-server exits after its one client")?;
 
-    let theirs = harness::run("python3", &["-u", &tutorial("s01_server.py"), &port], b"")?;
+    let theirs = harness::run(
+        &python(),
+        &["-S", "-u", &tutorial("s01_server.py"), &port],
+        b"",
+    )?;
     check!(
         theirs.code() == Some(1) && theirs.stderr_text().contains("Address already in use"),
         "the tutorial's server (no SO_REUSEADDR) should fail to bind port {port}, held by a connection in TIME_WAIT; it exited with {:?}, stdout {:?}, stderr {:?}",
@@ -157,7 +169,11 @@ fn tutorial_their_server_cannot_bind_a_port_ours_left_in_time_wait_until_so_reus
     );
 
     // The fix: one setsockopt before bind.
-    let fixed = harness::run("python3", &["-u", "-c", PYTHON_WITH_REUSEADDR, &port], b"")?;
+    let fixed = harness::run(
+        &python(),
+        &["-S", "-u", "-c", PYTHON_WITH_REUSEADDR, &port],
+        b"",
+    )?;
     fixed.expect_code(
         0,
         "with SO_REUSEADDR set before bind(), Python binds the port",

@@ -27,6 +27,14 @@ macro_rules! needs_python {
     };
 }
 
+/// The real interpreter (`harness::python3`), found once; only called after
+/// `needs_python!` (or `python3_available`) found it. Started with `-S` (no
+/// site-packages, slow to load and not needed) and `-u` (unbuffered, so each
+/// print() reaches the check at once).
+fn python() -> String {
+    harness::python3().unwrap_or_else(|| "python3".into())
+}
+
 /// The path of a tutorial program in `lessons/tutorial/`.
 fn tutorial(file: &str) -> String {
     format!(
@@ -36,15 +44,15 @@ fn tutorial(file: &str) -> String {
 }
 
 /// Starts the tutorial's server on a port the OS picks; like ours, it says
-/// which in its first line. `-u`: unbuffered, so each print() reaches us at once.
+/// which in its first line.
 fn their_server(file: &str) -> Result<Server, Fail> {
-    Server::start("python3", &["-u", &tutorial(file), "0"])
+    Server::start(&python(), &["-S", "-u", &tutorial(file), "0"])
 }
 
 /// Starts the tutorial's client against `addr` (it takes the port only).
 fn their_client(file: &str, addr: &str) -> Result<Proc, Fail> {
     let port = addr.rsplit(':').next().unwrap_or(addr);
-    Proc::spawn("python3", &["-u", &tutorial(file), port])
+    Proc::spawn(&python(), &["-S", "-u", &tutorial(file), port])
 }
 
 /// Fails unless `proc` printed nothing and is still running `STUCK` after it

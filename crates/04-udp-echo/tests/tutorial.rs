@@ -32,6 +32,14 @@ const FIXED_REPLY: &str = "Ich hab keine Hunge";
 /// than harness gives our own binaries.
 const PYTHON_LIMIT: Duration = Duration::from_secs(20);
 
+/// The real interpreter (`harness::python3`), found once; only called after
+/// `needs_python!` (or `python3_available`) found it. Started with `-S` (no
+/// site-packages, slow to load and not needed) and `-u` (unbuffered, so each
+/// print() reaches the check at once).
+fn python() -> String {
+    harness::python3().unwrap_or_else(|| "python3".into())
+}
+
 /// Their server, and the address from its `listening on` line.
 struct TheirServer {
     proc: Proc,
@@ -40,8 +48,7 @@ struct TheirServer {
 
 /// Their server on a port the OS picks; its `listening on` line says which.
 fn their_server() -> Result<TheirServer, Fail> {
-    // -u: unbuffered, so each print() reaches the check at once.
-    let proc = Proc::spawn("python3", &["-u", THEIR_SERVER, "0"])?;
+    let proc = Proc::spawn(&python(), &["-S", "-u", THEIR_SERVER, "0"])?;
     let first = proc.line_within(PYTHON_LIMIT)?;
     match first.strip_prefix("listening on ") {
         Some(addr) => Ok(TheirServer {
@@ -61,7 +68,7 @@ fn port_of(addr: &str) -> &str {
 
 /// Runs their client against `port` with `line` typed at its `input()`.
 fn their_client(port: &str, line: &[u8]) -> Result<Finished, Fail> {
-    let mut client = Proc::spawn("python3", &["-u", THEIR_CLIENT, port])?;
+    let mut client = Proc::spawn(&python(), &["-S", "-u", THEIR_CLIENT, port])?;
     client.send(line)?;
     client.wait_within(PYTHON_LIMIT)
 }
@@ -129,7 +136,7 @@ fn tutorial_their_client_waits_forever_without_a_reply() -> Check {
     let hole = UdpSocket::bind("127.0.0.1:0")?;
     hole.set_read_timeout(Some(PYTHON_LIMIT))?;
     let port = hole.local_addr()?.port().to_string();
-    let mut client = harness::Proc::spawn("python3", &["-u", THEIR_CLIENT, &port])?;
+    let mut client = harness::Proc::spawn(&python(), &["-S", "-u", THEIR_CLIENT, &port])?;
     client.send_line("anyone there?")?;
     let mut buf = [0u8; 100];
     let (n, _) = hole.recv_from(&mut buf)?;

@@ -12,8 +12,6 @@
 //! missing.
 
 use std::io::Write;
-use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use harness::{Check, Fail, Finished, Proc, Server, check, check_eq, connect, read_exactly};
@@ -22,22 +20,10 @@ const SERVER: &str = env!("CARGO_BIN_EXE_framing-server");
 const CLIENT: &str = env!("CARGO_BIN_EXE_framing-client");
 const TUTORIAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../lessons/tutorial/");
 
-/// The Python interpreter itself, asked once. `python3` is often a wrapper
-/// (pyenv's shim is a shell script) that costs a few processes per start,
-/// and on a loaded machine those starts run into the checks' timeouts.
-fn python() -> &'static str {
-    static PYTHON: OnceLock<String> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let asked = Command::new("python3")
-            .args(["-c", "import sys; print(sys.executable)"])
-            .output();
-        match asked {
-            Ok(out) if out.status.success() && !out.stdout.trim_ascii().is_empty() => {
-                String::from_utf8_lossy(out.stdout.trim_ascii()).into_owned()
-            }
-            _ => "python3".into(),
-        }
-    })
+/// The Python interpreter itself (`harness::python3` explains why not the
+/// `python3` wrapper), found once; only called after `python3_available`.
+fn python() -> String {
+    harness::python3().unwrap_or_else(|| "python3".into())
 }
 
 /// Starts one of the tutorial's programs, by file name, with `args`. `-u`:
@@ -54,7 +40,7 @@ fn python_args<'a>(name: &'a str, args: &[&'a str]) -> Vec<String> {
 fn their_server() -> Result<Server, Fail> {
     let args = python_args("s05_server.py", &["0"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    Server::start(python(), &args)
+    Server::start(&python(), &args)
 }
 
 /// The port of a `HOST:PORT` address: all their clients take.
@@ -66,7 +52,7 @@ fn port_of(addr: &str) -> &str {
 fn their_client(name: &str, port: &str) -> Result<Finished, Fail> {
     let args = python_args(name, &[port]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    harness::run(python(), &args, b"")
+    harness::run(&python(), &args, b"")
 }
 
 #[test]
@@ -104,7 +90,7 @@ fn tutorial_their_client_our_line_server_both_wait_for_a_newline() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0", "--mode", "line"])?;
     let args = python_args("s05_client.py", &[port_of(server.addr())]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let client = Proc::spawn(python(), &args)?;
+    let client = Proc::spawn(&python(), &args)?;
     server.line_containing("connection from")?;
     // Their message has no \n: the server is still reading the line, and
     // their client waits in recv for a reply. Nothing happens.

@@ -32,6 +32,9 @@ use std::time::{Duration, Instant};
 /// because a loaded CI machine is slow; a passing check never waits this long.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a failure message waits for an exiting child's stderr to end.
+const STDERR_END: Duration = Duration::from_secs(1);
+
 /// What a check returns: `Ok(())`, or a [`Fail`] that prints as a hint.
 pub type Check = Result<(), Fail>;
 
@@ -211,12 +214,12 @@ impl Proc {
                 "{} printed no line on stdout within {:.1} s{}",
                 self.name,
                 limit.as_secs_f64(),
-                self.stderr_hint()
+                self.stderr_hint(false)
             ))),
             Err(RecvTimeoutError::Disconnected) => Err(Fail(format!(
                 "{} closed its stdout (it exited?) before printing the expected line{}",
                 self.name,
-                self.stderr_hint()
+                self.stderr_hint(true)
             ))),
         }
     }
@@ -261,8 +264,21 @@ impl Proc {
         self.stderr.try_iter().collect()
     }
 
-    fn stderr_hint(&self) -> String {
-        let err: Vec<String> = self.stderr.try_iter().collect();
+    /// What the child said on stderr, for a failure message. `ended`: its
+    /// stdout has closed or it was killed, so it is exiting: wait (at most
+    /// [`STDERR_END`]) for its stderr to end too, since its last words, a
+    /// panic message say, may still be on their way through the pipe.
+    fn stderr_hint(&self, ended: bool) -> String {
+        let mut err: Vec<String> = self.stderr.try_iter().collect();
+        if ended {
+            let deadline = Instant::now() + STDERR_END;
+            while let Ok(line) = self
+                .stderr
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                err.push(line);
+            }
+        }
         if err.is_empty() {
             String::new()
         } else {
@@ -303,7 +319,7 @@ impl Proc {
                     self.name,
                     limit.as_secs_f64(),
                     out,
-                    self.stderr_hint()
+                    self.stderr_hint(true)
                 )));
             }
             thread::sleep(Duration::from_millis(5));
@@ -639,27 +655,74 @@ pub fn accept_within(
     Ok((stream, peer))
 }
 
-/// Whether `python3` can be run here. The checks that pair the tutorials'
-/// Python programs with our binaries call this first and pass (saying so on
-/// stderr) where it is missing, since Python is not what they check.
+/// The Python 3 interpreter itself (`sys.executable`), found once, for the
+/// checks that pair the tutorials' Python programs with our binaries; `None`,
+/// with a note on stderr, where `python3` cannot be run. Those checks then
+/// pass, since Python is not what they check.
+///
+/// Not `python3` by name for every start: it is often a wrapper (pyenv's shim
+/// is a shell script that starts a few processes), and on a loaded machine
+/// such a start took over 5 s, the checks' whole [`TIMEOUT`]. Start it with
+/// `-S` too: no site-packages, which the tutorials' programs do not need and
+/// which can take longer to load than they take to run.
 ///
 /// ```no_run
-/// if !harness::python3_available() {
+/// let Some(python) = harness::python3() else {
 ///     return; // printed: "note: python3 not found: ... skipped"
-/// }
+/// };
 /// let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../lessons/tutorial/s01_server.py");
 /// // -u: unbuffered, so each print() reaches the check at once.
-/// let server = harness::Server::start("python3", &["-u", script, "0"]);
+/// let server = harness::Server::start(&python, &["-S", "-u", script, "0"]);
 /// ```
-pub fn python3_available() -> bool {
-    let found = std::process::Command::new("python3")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
+pub fn python3() -> Option<String> {
+    static FOUND: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let found = FOUND.get_or_init(|| {
+        let asked = Command::new("python3")
+            .args(["-S", "-c", "import sys; print(sys.executable)"])
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|out| out.status.success())?;
+        let path = String::from_utf8_lossy(asked.stdout.trim_ascii()).into_owned();
+        // An embedded or odd build may not know its own path: the wrapper
+        // still works, only slower.
+        Some(if path.is_empty() {
+            "python3".into()
+        } else {
+            path
+        })
+    });
+    if found.is_none() {
         eprintln!("note: python3 not found: this check of a tutorial's Python program is skipped");
     }
-    found
+    found.clone()
+}
+
+/// Whether `python3` can be run here: [`python3`] found it (which prints
+/// the skip note when not).
+pub fn python3_available() -> bool {
+    python3().is_some()
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A child that closes its stdout and says why on stderr a moment later,
+    /// as a dying program's last words come after its stdout is gone: the
+    /// failure message must wait for them.
+    #[test]
+    fn a_closed_stdout_reports_the_stderr_that_comes_after_it() {
+        let proc = Proc::spawn(
+            "sh",
+            &["-c", "exec 1>&-; sleep 0.3; echo 'last words' >&2; exit 3"],
+        )
+        .expect("sh runs");
+        let message = proc.line().expect_err("no line comes").0;
+        assert!(
+            message.contains("closed its stdout") && message.contains("last words"),
+            "{message}"
+        );
+    }
 }
