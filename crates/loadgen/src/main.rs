@@ -38,18 +38,20 @@ got done, how fast, and what went wrong. Every run stops by itself after
       saw one order.
 
   The attacks of lesson 07, on a chat room (each reports what the server did):
-  dribble --conns N [--interval-ms I] [--probe-ms P]
+  dribble --conns N [--interval-ms I] [--probe-ms P] [--pid PID]
       slowloris: N connections (default 100) send one byte of a first line
       every I ms (default 1000), never finishing it; a fresh client joins and
       chats every P ms (default 1000). Reports dribblers closed (and after how
-      long), still open, and how the fresh clients fared.
+      long), still open, and how the fresh clients fared; with --pid, the
+      server's threads, descriptors and memory at the end (Linux).
   flood --readers R [--lines L] [--deaf]
       one client sends L lines (default 50000) as fast as TCP lets it while R
       clients (default 20) read flat out; --deaf: the flooder never reads.
-      Reports each reader's share, readers cut off, the flooder's rate, order.
+      Reports what the room passed on and how fast, each reader's share,
+      readers cut off, and whether all saw one order.
   stall --clients C [--rate R] [--size B]
       one client joins and never reads; C others (default 10) chat at R
-      messages/s (default 100) of B bytes (default 1000). Reports when the
+      messages/s (default 100) of B bytes (default 10000). Reports when the
       stalled client was cut off, and the others' delivery and latency.
   storm --clients N [--lines K] [--waves W] [--pid PID] [--settle-secs S]
       N clients (default 100) join, send K lines (default 5) and reset, W

@@ -191,10 +191,13 @@ fn answer(
 #[test]
 fn dribble_against_stage_6_every_dribbler_stays_and_fresh_clients_join() {
     let Some(server) = room() else { return };
+    let pid = server.pid().to_string();
     let r = report(&[
         "dribble",
         "--addr",
         server.addr(),
+        "--pid",
+        &pid,
         "--conns",
         "5",
         "--interval-ms",
@@ -211,6 +214,10 @@ fn dribble_against_stage_6_every_dribbler_stays_and_fresh_clients_join() {
     assert!(num(&r, "probes") >= 2, "{r}");
     assert_eq!(num(&r, "ok"), num(&r, "probes"), "{r}");
     assert_eq!(num(&r, "errors"), 0, "{r}");
+    // Read while the dribblers were open: each holds a descriptor at least.
+    assert!(num(&r, "server_fds") >= 5, "{r}");
+    assert!(num(&r, "server_threads") >= 1, "{r}");
+    assert!(num(&r, "server_rss_kib") > 0, "{r}");
 }
 
 #[test]
@@ -255,6 +262,7 @@ fn flood_counts_what_each_reader_got_in_order() {
     assert_eq!(num(&r, "readers_joined"), 3, "{r}");
     assert_eq!(num(&r, "sent"), 100, "{r}");
     assert_eq!(num(&r, "room_took"), 100, "{r}");
+    assert!(float(&r, "room_per_s") > 0.0, "{r}");
     assert_eq!(num(&r, "ok"), 300, "{r}");
     assert_eq!(num(&r, "lost"), 0, "{r}");
     assert_eq!(num(&r, "readers_complete"), 3, "{r}");

@@ -24,6 +24,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::{ANSWER_TIMEOUT, Failure, Peer, Poll, error_in, median_max, poll, secs};
+use crate::procfs;
 use crate::report::{Latencies, Report, kind_name, round3};
 use crate::run::{CONNECT_TIMEOUT, Gate, Progress, left, spawn};
 
@@ -36,6 +37,9 @@ pub struct Dribble {
     pub interval: Duration,
     /// Time between two fresh clients.
     pub probe_every: Duration,
+    /// The server's process id: its threads, descriptors and memory are
+    /// read from /proc at the end, while the dribblers are still open.
+    pub pid: Option<u32>,
     pub secs: Duration,
     pub progress: bool,
 }
@@ -86,8 +90,8 @@ pub fn run(cfg: &Dribble, server: SocketAddr) -> io::Result<Report> {
         let (opened, open_now, interval) = (opened.clone(), open_now.clone(), cfg.interval);
         threads.push(spawn(format!("dribble {w}"), move || {
             let mut out = Outcome::default();
-            let connect_until = (Instant::now() + CONNECT_TIMEOUT).min(deadline);
             for id in ids {
+                let connect_until = (Instant::now() + CONNECT_TIMEOUT).min(deadline);
                 match TcpStream::connect_timeout(&server, left(connect_until))
                     .and_then(|s| s.set_nonblocking(true).map(|()| s))
                 {
@@ -145,6 +149,15 @@ pub fn run(cfg: &Dribble, server: SocketAddr) -> io::Result<Report> {
     }
     let ended = Instant::now();
     drop(progress);
+    // What the dribblers cost the server, while they are still open.
+    let cost = cfg.pid.map(|pid| {
+        (
+            pid,
+            procfs::threads(pid),
+            procfs::descriptors(pid),
+            procfs::status_kib(pid, "VmRSS"),
+        )
+    });
 
     let mut dribblers = Vec::new();
     for t in threads {
@@ -205,6 +218,17 @@ pub fn run(cfg: &Dribble, server: SocketAddr) -> io::Result<Report> {
             dribblers.len(),
             cfg.interval.as_millis(),
         ));
+    }
+    if let Some((pid, Ok(threads), Ok(fds), Ok(rss))) = cost {
+        report.set("server_threads", threads);
+        report.set("server_fds", fds);
+        report.set("server_rss_kib", rss);
+        report.note(format!(
+            "server (pid {pid}) at the end: {threads} threads, {fds} descriptors, {:.1} MiB resident",
+            rss as f64 / 1024.0
+        ));
+    } else if let Some((pid, ..)) = cost {
+        report.error(format!("cannot read /proc/{pid}"));
     }
     report.note(format!(
         "fresh clients: {} of {probes} joined and chatted (join p50 {:.1} ms, max {:.1} ms){}",

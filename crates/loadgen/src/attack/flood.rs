@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use super::{Failure, Peer, secs};
 use crate::chat::{DRAIN, Got, parse_msg};
+use crate::report::round3;
 use crate::report::{Latencies, Report};
 use crate::run::{Bounded, Gate, Progress, Turns, spawn};
 
@@ -176,9 +177,22 @@ pub fn run(cfg: &Flood, server: SocketAddr) -> io::Result<Report> {
     let flood_secs = flood
         .last
         .map_or(0.0, |t| t.duration_since(started).as_secs_f64());
-    let rate = match flood_secs {
-        s if s > 0.0 => (sent as f64 / s).round(),
-        _ => 0.0,
+    // The room's pace: when the last line it took reached the first client
+    // that got them all. (The flooder's own pace says less: the kernels'
+    // buffers take megabytes before a write waits.)
+    let room_secs = seen
+        .iter()
+        .chain([&own])
+        .filter(|s| s.upto == took)
+        .filter_map(|s| s.last)
+        .min()
+        .map_or(0.0, |t| t.duration_since(started).as_secs_f64());
+    let per_s = |n: u64, secs: f64| {
+        if secs > 0.0 {
+            (n as f64 / secs).round()
+        } else {
+            0.0
+        }
     };
     report.set("readers", cfg.readers as u64);
     report.set("readers_joined", seen.len() as u64);
@@ -190,38 +204,49 @@ pub fn run(cfg: &Flood, server: SocketAddr) -> io::Result<Report> {
     );
     report.set("lines", cfg.lines);
     report.set("sent", sent);
+    report.set("flood_secs", round3(flood_secs));
+    report.set("flood_per_s", per_s(sent, flood_secs));
     report.set("room_took", took);
-    report.set("flood_secs", crate::report::round3(flood_secs));
-    report.set("flood_per_s", rate);
+    report.set("room_secs", round3(room_secs));
+    report.set("room_per_s", per_s(took, room_secs));
     report.set("flooder_reads", !cfg.deaf);
     report.set("flooder_echoes", own.got);
-    report.set("flooder_cut_off", flood.cut_off.is_some());
+    report.set(
+        "flooder_cut_off",
+        flood.cut_off.is_some() || own.disconnected.is_some(),
+    );
     report.set("same_order", in_order);
 
     let reading = match (cfg.deaf, &own.disconnected) {
         (true, _) => "it never read".to_string(),
-        (false, Some(why)) => format!("it read its echoes, got {} ({why})", own.got),
-        (false, None) => format!("it read its echoes, got {}", own.got),
+        (false, Some(why)) => format!("it read its echoes and got {} ({why})", own.got),
+        (false, None) => format!("it read its echoes and got {}", own.got),
     };
     report.note(format!(
-        "flooder: sent {sent} of {} lines in {flood_secs:.2} s = {rate:.0} lines/s{}; {reading}",
+        "flooder: wrote {sent} of {} lines into its socket in {flood_secs:.2} s{}; {reading}",
         cfg.lines,
         match &flood.cut_off {
-            Some(why) =>
-                format!(", then the server cut it off ({why}); the room passed on {took} of them"),
-            None if sent < cfg.lines =>
-                format!(" (the room had taken no more after {})", secs(cfg.secs)),
+            Some(why) => format!(" before the server cut it off ({why})"),
+            None if sent < cfg.lines => format!(" (no more went in within {} s)", secs(cfg.secs)),
             None => String::new(),
         }
     ));
+    report.note(format!(
+        "room: passed on {took} of them, the last {room_secs:.2} s after the start ({:.0} lines/s){}",
+        per_s(took, room_secs),
+        match sent - took.min(sent) {
+            0 => String::new(),
+            n => format!("; {n} written lines were never passed on"),
+        }
+    ));
     let mut readers_note = format!(
-        "readers: {} joined, {complete} got all {took} lines the room passed on, {} disconnected",
+        "readers: {} joined, {complete} got all {took}, {} were disconnected",
         seen.len(),
         cut.len()
     );
-    for s in cut.iter().take(5) {
+    for s in cut.iter().take(3) {
         readers_note.push_str(&format!(
-            "; one got {} ({})",
+            "; one after {} lines ({})",
             s.got,
             s.disconnected.as_deref().unwrap_or("")
         ));

@@ -144,6 +144,9 @@ pub fn run(cfg: &Storm, server: SocketAddr) -> io::Result<Report> {
     let mut n = 0;
     loop {
         n += 1;
+        // Counted before this check's own client connects (the last one
+        // left a recheck ago), so that it does not count itself.
+        after = counts(cfg.pid);
         (ghosts, failed) = match who(server, n) {
             Ok(names) => {
                 let ours = names.into_iter().filter(|n| n.starts_with(&prefix()));
@@ -151,7 +154,6 @@ pub fn run(cfg: &Storm, server: SocketAddr) -> io::Result<Report> {
             }
             Err(f) => (Vec::new(), Some(f)),
         };
-        after = counts(cfg.pid);
         let back = match (before, after) {
             (Some(b), Some(a)) => a.threads <= b.threads && a.fds <= b.fds,
             _ => true,
