@@ -168,7 +168,7 @@ pub fn run(cfg: &Hold) -> io::Result<Report> {
         report.set("hung", hung);
         report.set("dropped_while_held", dropped);
         report.note(format!(
-            "chat: {} of {} joined and got their /who answer; {refused} refused with an error line, {closed} closed without an answer, {hung} hung (no answer); {} could not connect; {dropped} closed by the server while held",
+            "chat: {} of {} joined and got their /who answer; {refused} refused with an error line, {closed} closed without an answer, {hung} hung (no answer); {} not connected (refused, timed out, or not tried by the deadline); {dropped} closed by the server while held",
             report.ok,
             cfg.conns,
             cfg.conns as u64 - held,
