@@ -42,6 +42,7 @@ pub enum End {
     Stopped,
 }
 
+// practice: rung 2, lessons/02-tcp-loop.md#the-rust
 // ANCHOR: serve
 /// Serves clients one after another until Ctrl-C; returns how many it served.
 pub fn serve(listener: &TcpListener, stop: &Stop, reply: Reply) -> io::Result<u64> {
@@ -66,6 +67,7 @@ pub fn serve(listener: &TcpListener, stop: &Stop, reply: Reply) -> io::Result<u6
 }
 // ANCHOR_END: serve
 
+// practice: rung 1, lessons/02-tcp-loop.md#the-rust
 // ANCHOR: converse
 /// One conversation: answer every read until the client sends `q` or
 /// closes. The connection is closed when this returns.
@@ -113,6 +115,7 @@ pub fn converse(
 }
 // ANCHOR_END: converse
 
+// practice: rung 3, lessons/02-tcp-loop.md#the-rust
 // ANCHOR: typed_reply
 /// A line typed at the server: Python's `input(f"reply to {addr}> ")`.
 fn typed_reply(peer: SocketAddr, data: &[u8], stop: &Stop) -> io::Result<Vec<u8>> {
@@ -165,6 +168,7 @@ fn preview(data: &[u8]) -> String {
     printable(&data[..data.len().min(60)])
 }
 
+// practice: rung 4, lessons/02-tcp-loop.md#where-does-a-reply-end-the-clients-guess
 // ANCHOR: round_trip
 /// Client side: sends `message` and returns the reply. TCP does not say
 /// where a reply ends, so this guesses: the first read waits as long as it

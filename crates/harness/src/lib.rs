@@ -305,6 +305,13 @@ impl Proc {
     /// reported as a failure.
     pub fn wait_within(mut self, limit: Duration) -> Result<Finished, Fail> {
         self.stdin = None;
+        self.wait_within_stdin_open(limit)
+    }
+
+    /// [`Proc::wait_within`], but with the child's stdin left open, as a
+    /// terminal's stays open while nobody types: a child waiting for a line
+    /// of input is not let off by an end of file.
+    pub fn wait_within_stdin_open(mut self, limit: Duration) -> Result<Finished, Fail> {
         let deadline = Instant::now() + limit;
         let status = loop {
             if let Some(status) = self.child.try_wait()? {
@@ -440,6 +447,36 @@ impl Server {
         &self.addr
     }
 
+    /// `result`, a check made against this server; when it failed, the
+    /// failure adds what the server said on stderr (a panic, a `todo!()` it
+    /// reached, in any of its threads), which is then what the student needs.
+    pub fn explain(self, result: Check) -> Check {
+        let Err(fail) = result else {
+            return Ok(());
+        };
+        let name = self.proc.name.clone();
+        let mut said = self.proc.err_lines_so_far();
+        let how = match self.proc.wait_within(Duration::from_millis(300)) {
+            Ok(done) => {
+                said.extend(done.stderr.iter().cloned());
+                match done.code() {
+                    Some(code) => format!("had exited with code {code}"),
+                    None => "had been killed by a signal".into(),
+                }
+            }
+            // Still running (and now killed).
+            Err(_) => "was still running".into(),
+        };
+        if said.is_empty() {
+            return Err(fail);
+        }
+        Err(Fail(format!(
+            "{}\n  {name} {how}; its stderr said: {}",
+            fail.0,
+            said.join(" | ")
+        )))
+    }
+
     /// Presses Ctrl-C (sends SIGINT) and returns when, so that
     /// [`Server::expect_prompt_exit`] can time the exit.
     pub fn ctrl_c(&self) -> Result<Instant, Fail> {
@@ -453,6 +490,22 @@ impl Server {
     /// (say `served 3`).
     pub fn expect_prompt_exit(self, asked: Instant, summary: &str) -> Result<Finished, Fail> {
         let done = self.proc.wait_within(Duration::from_secs(2))?;
+        Server::prompt_exit(done, asked, summary)
+    }
+
+    /// [`Server::expect_prompt_exit`] for a server that waits at a prompt for
+    /// a line typed on its stdin: that stays open, as a terminal's would, so
+    /// an end of file cannot be what lets it exit.
+    pub fn expect_prompt_exit_at_prompt(
+        self,
+        asked: Instant,
+        summary: &str,
+    ) -> Result<Finished, Fail> {
+        let done = self.proc.wait_within_stdin_open(Duration::from_secs(2))?;
+        Server::prompt_exit(done, asked, summary)
+    }
+
+    fn prompt_exit(done: Finished, asked: Instant, summary: &str) -> Result<Finished, Fail> {
         let took = asked.elapsed();
         done.expect_code(0, "Ctrl-C stops the server normally: exit 0")?;
         check!(
@@ -593,6 +646,56 @@ fn drain(rx: &Receiver<String>) -> Vec<String> {
         match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             Ok(line) => out.push(line),
             Err(_) => return out,
+        }
+    }
+}
+
+/// A function under test running on a thread of its own, so that a check
+/// can wait for its result with a deadline instead of forever: a student's
+/// loop that never ends fails the check, it does not hang it.
+///
+/// ```no_run
+/// let running = harness::Running::spawn(|| 6 * 7);
+/// assert_eq!(running.result("the answer", || {}).ok(), Some(42));
+/// ```
+pub struct Running<T>(Receiver<thread::Result<T>>);
+
+impl<T: Send + 'static> Running<T> {
+    /// Starts `f` on a new thread; a panic in it (a `todo!()` not written
+    /// yet, say) is caught and reported by [`Running::result`].
+    pub fn spawn(f: impl FnOnce() -> T + Send + 'static) -> Running<T> {
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+        });
+        Running(rx)
+    }
+
+    /// Its result within [`TIMEOUT`]. A panic, or no result in time, fails
+    /// with `what` named; on a timeout `give_up` runs first (a check asks a
+    /// stop there, so that a loop still running ends instead of spinning on
+    /// in the background while the other checks run).
+    pub fn result(self, what: &str, give_up: impl FnOnce()) -> Result<T, Fail> {
+        self.result_within(TIMEOUT, what, give_up)
+    }
+
+    /// [`Running::result`] with a limit of its own.
+    pub fn result_within(
+        self,
+        limit: Duration,
+        what: &str,
+        give_up: impl FnOnce(),
+    ) -> Result<T, Fail> {
+        match self.0.recv_timeout(limit) {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(_)) => Err(Fail(format!("{what} panicked (its message is above)"))),
+            Err(_) => {
+                give_up();
+                Err(Fail(format!(
+                    "{what} did not return within {:.1} s: is it waiting for something that never comes, or still looping after a read returned 0 (the other side closed)?",
+                    limit.as_secs_f64()
+                )))
+            }
         }
     }
 }
