@@ -18,11 +18,14 @@
 //!   connection down. Lesson 01 shows why ("Ctrl-C: waking a blocked call").
 //! - [`printable`]: show bytes a peer sent without letting them drive the
 //!   terminal.
+//! - [`rfc3339`]: a `SystemTime` as a date and time, for time stamps.
 
 mod cli;
 mod stop;
 mod text;
+mod time;
 
 pub use cli::{Cli, Context, Error, Result, hint, run};
 pub use stop::{STOP_DEADLINE, Stop, Watch};
 pub use text::printable;
+pub use time::rfc3339;
