@@ -1,15 +1,23 @@
 //! Exercise checks for stage 6, `chat`. Run them rung by rung:
 //! `cargo test -p chat step1`, then `step2`, ... then all of them.
 //!
-//! Each check runs the real binaries (the server on port 0) and talks to
-//! them over loopback, as a student's own client would: JSON lines on a
+//! Each rung needs only the functions of the rungs before it and its own:
+//! 1 `read_line` (and the server's command line), 2 what a line may say
+//! (`parse_message`, `json_line`, `error_line`, `check_name`), 3 one client
+//! through the server (`serve`, `admit`, `converse`, `write_out` and the
+//! room's `hear`, `broadcast`, `send`, `leave`), 4 the room: who hears what,
+//! 5 bad lines and names on the wire, 6 one order and `/who`, 7 a client
+//! that stops reading (the bounded queue), 8 Ctrl-C, 9 the client (`show`).
+//!
+//! The server checks run the real binaries (the server on port 0) and talk
+//! to them over loopback, as a student's own client would: JSON lines on a
 //! plain socket, every socket with timeouts.
 
-use std::io::{BufRead, BufReader, ErrorKind, Write};
+use std::io::{self, BufRead, BufReader, Cursor, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::sync::{Arc, Barrier};
 use std::thread;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use harness::{Check, Fail, Proc, Server, check, check_eq, connect};
 use serde_json::{Value, json};
@@ -26,6 +34,12 @@ struct Peer {
     name: String,
     stream: TcpStream,
     reader: BufReader<TcpStream>,
+}
+
+/// Whether a failure is "nothing at all came", as opposed to something
+/// that came wrong (a line without its `\n`, not JSON).
+fn silent(e: &Fail) -> bool {
+    e.0.contains("none came")
 }
 
 impl Peer {
@@ -46,9 +60,11 @@ impl Peer {
         let mut peer = Peer::connect(server, name)?;
         peer.say(&format!("hello, I am {name}"))?;
         peer.next_from(name).map_err(|e| {
-            Fail(format!(
-                "{name} said hello and waited for it to come back: {e}\n(every accepted message goes to every client, the sender included)"
-            ))
+            let hint = match silent(&e) {
+                true => "\n(every accepted message goes to every client that joined, the sender included)",
+                false => "",
+            };
+            Fail(format!("{name} said hello and waited for it to come back: {e}{hint}"))
         })?;
         Ok(peer)
     }
@@ -72,30 +88,33 @@ impl Peer {
     /// The next line from the server, as JSON.
     fn next(&mut self) -> Result<Value, Fail> {
         let mut line = Vec::new();
-        match self.reader.read_until(b'\n', &mut line) {
+        let got = self.reader.read_until(b'\n', &mut line);
+        let text = String::from_utf8_lossy(&line);
+        match got {
             Ok(0) => Err(Fail(format!(
                 "{}'s connection was closed by the server while a line was expected",
                 self.name
             ))),
             Ok(_) if !line.ends_with(b"\n") => Err(Fail(format!(
-                "{} got a line without its \\n before the connection closed: {:?} (every line ends with \\n)",
-                self.name,
-                String::from_utf8_lossy(&line)
+                "{} got {text:?} and then the end of the connection, with no \\n after it: every line the server sends ends with \\n",
+                self.name
             ))),
             Ok(_) => serde_json::from_slice(&line).map_err(|e| {
                 Fail(format!(
-                    "{} got a line that is not JSON ({e}): {:?}",
-                    self.name,
-                    String::from_utf8_lossy(&line)
+                    "{} got a line that is not JSON ({e}): {text:?}",
+                    self.name
                 ))
             }),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                Err(Fail(format!(
-                    "{} waited {} s for a line from the server and none came",
-                    self.name,
-                    harness::TIMEOUT.as_secs()
-                )))
-            }
+            Err(e) if timed_out(&e) && !line.is_empty() => Err(Fail(format!(
+                "{} got {text:?} and then nothing for {} s: no \\n came after it. Every line the server sends ends with \\n (json + \"\\n\"); without it a client never knows the line is complete",
+                self.name,
+                harness::TIMEOUT.as_secs()
+            ))),
+            Err(e) if timed_out(&e) => Err(Fail(format!(
+                "{} waited {} s for a line from the server and none came",
+                self.name,
+                harness::TIMEOUT.as_secs()
+            ))),
             Err(e) => Err(e.into()),
         }
     }
@@ -160,12 +179,12 @@ impl Peer {
         let mut rest = Vec::new();
         loop {
             let mut buf = [0u8; 64 * 1024];
-            match std::io::Read::read(&mut self.reader, &mut buf) {
+            match self.reader.read(&mut buf) {
                 Ok(0) => return Ok(rest),
                 Ok(n) => rest.extend_from_slice(&buf[..n]),
                 // A reset is closed too.
                 Err(e) if e.kind() == ErrorKind::ConnectionReset => return Ok(rest),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                Err(e) if timed_out(&e) => {
                     return Err(Fail(format!(
                         "{why}: {}'s connection should have been closed, but it was still open after {} s",
                         self.name,
@@ -176,6 +195,10 @@ impl Peer {
             }
         }
     }
+}
+
+fn timed_out(e: &io::Error) -> bool {
+    matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
 }
 
 fn msg(v: &Value) -> &str {
@@ -192,7 +215,7 @@ fn check_time_shape(time: &Value) -> Check {
     check_eq!(
         shape,
         "dddd-dd-ddTdd:dd:dd.dddZ",
-        "\"time\" is RFC 3339 in UTC with milliseconds, like 2026-11-22T12:34:56.789Z; the server sent {time}"
+        "\"time\" is RFC 3339 in UTC with milliseconds, like 2026-11-22T12:34:56.789Z (kit::rfc3339); the server sent {time}"
     );
     Ok(())
 }
@@ -209,7 +232,7 @@ fn nothing_broadcast(bystander: &mut Peer, offender: &mut Peer, what: &str) -> C
     );
     let got = offender.next().map_err(|e| {
         Fail(format!(
-            "{e}\n(after {what} the offender stays connected and still hears the room)"
+            "{e}\n(after {what} the offender stays connected and, once joined, hears the room)"
         ))
     })?;
     check_eq!(
@@ -220,77 +243,291 @@ fn nothing_broadcast(bystander: &mut Peer, offender: &mut Peer, what: &str) -> C
     Ok(())
 }
 
-#[test]
-fn step1_time_is_rfc3339_utc_with_milliseconds() -> Check {
-    let at = |millis: i64| match u64::try_from(millis) {
-        Ok(after) => UNIX_EPOCH + Duration::from_millis(after),
-        Err(_) => UNIX_EPOCH - Duration::from_millis(millis.unsigned_abs()),
-    };
-    for (millis, want) in [
-        (0, "1970-01-01T00:00:00.000Z"),
-        (1, "1970-01-01T00:00:00.001Z"),
-        (86_399_999, "1970-01-01T23:59:59.999Z"),
-        (86_400_000, "1970-01-02T00:00:00.000Z"),
-        (951_782_400_000, "2000-02-29T00:00:00.000Z"),
-        (951_868_799_999, "2000-02-29T23:59:59.999Z"),
-        (951_868_800_000, "2000-03-01T00:00:00.000Z"),
-        (1_709_251_199_999, "2024-02-29T23:59:59.999Z"),
-        (1_735_689_599_000, "2024-12-31T23:59:59.000Z"),
-        (1_798_028_096_789, "2026-12-23T12:14:56.789Z"),
-        (4_107_542_400_000, "2100-03-01T00:00:00.000Z"),
-        (4_107_542_399_999, "2100-02-28T23:59:59.999Z"),
-        (-1, "1969-12-31T23:59:59.999Z"),
-        (-2_208_988_800_000, "1900-01-01T00:00:00.000Z"),
-    ] {
-        check_eq!(
-            chat::rfc3339(at(millis)),
-            want,
-            "rfc3339 at {millis} ms after 1970-01-01 (2000 is a leap year, 2100 and 1900 are not; before 1970, round down)"
-        );
+// ---------------------------------------------------------------- rung 1
+
+/// Reads every line `read_line` gives from `input`, up to the first error.
+fn lines_of(input: &[u8], max: usize) -> (Vec<Vec<u8>>, io::Result<Option<Vec<u8>>>) {
+    let mut reader = Cursor::new(input);
+    let mut lines = Vec::new();
+    loop {
+        match chat::read_line(&mut reader, max) {
+            Ok(Some(line)) => lines.push(line),
+            end => return (lines, end),
+        }
     }
-    let t = UNIX_EPOCH + Duration::new(1_709_251_199, 999_999_999);
+}
+
+#[test]
+fn step1_read_line_returns_each_line_without_its_end() -> Check {
+    let (lines, end) = lines_of(b"hi\nthere\r\n\nlast\n", 100);
     check_eq!(
-        chat::rfc3339(t),
-        "2024-02-29T23:59:59.999Z",
-        "milliseconds are cut, not rounded (rounding could turn 23:59:59.9995 into the next day)"
+        lines,
+        vec![
+            b"hi".to_vec(),
+            b"there".to_vec(),
+            b"".to_vec(),
+            b"last".to_vec()
+        ],
+        "read_line returns each line without its \\n or \\r\\n (an empty line is Some(empty), not the end)"
+    );
+    check!(
+        matches!(end, Ok(None)),
+        "after the last line, a stream that ends cleanly is Ok(None); got {end:?}"
     );
     Ok(())
 }
 
 #[test]
-fn step1_every_day_follows_the_one_before_over_800_years() -> Check {
-    // An independent calendar: walk day by day from 1600-01-01 with the
-    // Gregorian rules and compare with civil_from_days at every day.
-    let leap = |y: i64| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let month_len = |y: i64, m: u32| match m {
-        2 if leap(y) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    let (mut y, mut m, mut d) = (1600i64, 1u32, 1u32);
-    // 1600-01-01 is 135,140 days before 1970-01-01.
-    for days in -135_140..=157_000i64 {
-        check_eq!(
-            chat::civil_from_days(days),
-            (y, m, d),
-            "civil_from_days({days}): the date {days} days after 1970-01-01"
-        );
-        d += 1;
-        if d > month_len(y, m) {
-            d = 1;
-            m += 1;
-            if m > 12 {
-                m = 1;
-                y += 1;
+fn step1_read_line_the_limit_does_not_count_the_line_end() -> Check {
+    let max = 10;
+    for (input, ok, what) in [
+        (&b"0123456789\n"[..], true, "10 bytes and \\n"),
+        (b"0123456789\r\n", true, "10 bytes and \\r\\n"),
+        (b"0123456789a\n", false, "11 bytes and \\n"),
+        (b"0123456789ab", false, "12 bytes and no end yet"),
+    ] {
+        let (lines, end) = lines_of(input, max);
+        match (ok, end) {
+            (true, Ok(None)) if lines == [b"0123456789".to_vec()] => {}
+            (false, Err(e)) if e.kind() == ErrorKind::InvalidData => {}
+            (_, end) => {
+                return Err(Fail(format!(
+                    "read_line with max {max}: {what} should be {}; got lines {lines:?}, then {end:?}\n(the limit counts the line, not its \\n or \\r\\n: take(max + 2) leaves room for both; too long is ErrorKind::InvalidData)",
+                    if ok { "one line" } else { "InvalidData" }
+                )));
             }
         }
     }
     Ok(())
 }
 
+/// A reader that serves `left` bytes of `a`, then `\n`, in pieces of 100
+/// bytes, and counts what its reader took.
+struct Counting {
+    left: usize,
+    newline: bool,
+    taken: usize,
+}
+
+impl BufRead for Counting {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        const A: [u8; 100] = [b'a'; 100];
+        Ok(match (self.left, self.newline) {
+            (0, true) => b"\n",
+            (0, false) => b"",
+            (left, _) => &A[..left.min(100)],
+        })
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.taken += n;
+        match self.left {
+            0 => self.newline &= n == 0,
+            _ => self.left -= n,
+        }
+    }
+}
+
+impl Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let data = self.fill_buf()?;
+        let n = data.len().min(buf.len());
+        buf[..n].copy_from_slice(&data[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
 #[test]
-fn step1_listens_and_prints_the_address_it_bound() -> Check {
+fn step1_read_line_refuses_a_long_line_while_reading_it() -> Check {
+    // 1 MiB with no newline yet, and a limit of 1,000 bytes: a read_line
+    // that reads the whole line and checks its length afterwards would take
+    // all of it first; from a peer that never sends a newline, without end.
+    let max = 1000;
+    let mut source = Counting {
+        left: 1024 * 1024,
+        newline: true,
+        taken: 0,
+    };
+    let got = chat::read_line(&mut source, max);
+    check!(
+        matches!(&got, Err(e) if e.kind() == ErrorKind::InvalidData),
+        "a line over the limit is ErrorKind::InvalidData; got {:?}",
+        got.map(|l| l.map(|l| l.len()))
+    );
+    check!(
+        source.taken <= max + 2,
+        "read_line(max = {max}) read {} bytes of a line before refusing it: the bound must stop the reading (Read::take(max + 2) before read_until), not be checked once the line is complete; a peer that never sends a newline would fill the server's memory",
+        source.taken
+    );
+    Ok(())
+}
+
+#[test]
+fn step1_read_line_a_stream_cut_in_a_line_is_unexpected_eof() -> Check {
+    let (lines, end) = lines_of(b"whole\nhalf a li", 100);
+    check_eq!(lines, vec![b"whole".to_vec()], "the whole line comes first");
+    check!(
+        matches!(&end, Err(e) if e.kind() == ErrorKind::UnexpectedEof),
+        "a stream that ends in the middle of a line is ErrorKind::UnexpectedEof (the line is not a message: its end never came); got {end:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn step1_help_and_bad_command_lines() -> Check {
+    let help = harness::run(SERVER, &["--help"], b"")?;
+    help.expect_code(0, "--help prints the usage and exits 0")?;
+    for args in [
+        &["not-an-address"][..],
+        &["--nope"],
+        &["127.0.0.1:0", "extra"],
+        &["--queue", "0"],
+        &["--queue", "many"],
+    ] {
+        let bad = harness::run(SERVER, args, b"")?;
+        bad.expect_code(2, &format!("a bad command line {args:?} exits 2"))?;
+    }
+    Ok(())
+}
+
+#[test]
+fn step1_a_port_in_use_is_one_clear_error() -> Check {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = taken.local_addr()?.to_string();
+    let done = harness::run(SERVER, &[&addr], b"")?;
+    done.expect_code(1, "a port in use is a run-time error: exit 1")?;
+    done.expect_one_error_line()
+}
+
+// ---------------------------------------------------------------- rung 2
+
+#[test]
+fn step2_a_message_is_read_from_a_json_object() -> Check {
+    let got = chat::parse_message(br#"{"name": "alice", "msg": "hi", "time": "12:00"}"#);
+    match got {
+        Ok(m) => {
+            check_eq!(
+                (m.name.as_str(), m.msg.as_str()),
+                ("alice", "hi"),
+                "parse_message reads name and msg"
+            );
+            check!(
+                m.time.is_none(),
+                "a client's \"time\" is ignored (the server stamps its own); parse_message kept {:?}",
+                m.time
+            );
+        }
+        Err(e) => return Err(Fail(format!("a good message was refused: {e}"))),
+    }
+    for bad in [
+        &b"hello"[..],
+        br#"["alice", "hi"]"#,
+        br#"{"name": "alice"}"#,
+        br#"{"name": "alice", "msg": 42}"#,
+        b"{\"name\": \"a\", \"msg\": \"\xff\"}",
+    ] {
+        check!(
+            chat::parse_message(bad).is_err(),
+            "parse_message must refuse {:?} (the protocol is one JSON object with string fields name and msg)",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn step2_a_message_is_written_as_one_json_line() -> Check {
+    let line = chat::json_line("alice", "a \"quoted\"\nword", Some("T".into()));
+    check!(
+        line.ends_with('\n') && line.matches('\n').count() == 1,
+        "json_line writes one line ending in \\n (a \\n inside the message is escaped by JSON); it wrote {line:?}"
+    );
+    let v: Value = serde_json::from_str(&line).map_err(|e| Fail(format!("{e}: {line:?}")))?;
+    check_eq!(
+        v,
+        json!({"name": "alice", "msg": "a \"quoted\"\nword", "time": "T"}),
+        "json_line writes name, msg and time"
+    );
+    let client = chat::json_line("bob", "hi", None);
+    check_eq!(
+        client,
+        "{\"name\":\"bob\",\"msg\":\"hi\"}\n",
+        "without a time, a client's line has only name and msg"
+    );
+    let error: Value = serde_json::from_str(&chat::error_line("bad \"x\""))
+        .map_err(|e| Fail(format!("error_line is not JSON: {e}")))?;
+    check_eq!(
+        error,
+        json!({"error": "bad \"x\""}),
+        "error_line is {{\"error\": why}}"
+    );
+    Ok(())
+}
+
+#[test]
+fn step2_check_name_follows_the_rules() -> Check {
+    let too_long = "n".repeat(33);
+    for (name, rule) in [
+        ("", "a name has at least 1 character"),
+        (too_long.as_str(), "a name has at most 32 characters"),
+        ("server", "\"server\" is reserved for the server's notices"),
+        ("SeRvEr", "\"server\" is reserved in any case"),
+        ("ev\u{1b}[2Jil", "no control characters (escape)"),
+        ("two\nlines", "no control characters (newline)"),
+        ("tab\there", "no control characters (tab)"),
+        (" alice", "no space at either end (it would pass for alice)"),
+        (
+            "alice\u{3000}",
+            "no space at either end, ideographic space included",
+        ),
+        (
+            "server\u{200b}",
+            "no zero-width space: it would pass for server",
+        ),
+        ("serv\u{ad}er", "no soft hyphen: it would pass for server"),
+        (
+            "ali\u{202e}ce",
+            "no bidi override: it turns the rest of the line around",
+        ),
+        ("bob\u{2066}", "no bidi isolate"),
+        ("a\u{2028}b", "no line separator"),
+        ("\u{feff}bob", "no byte order mark"),
+        ("bo\u{200d}b", "no zero-width joiner"),
+        ("b\u{34f}ob", "no combining grapheme joiner (draws nothing)"),
+        ("\u{3164}", "no Hangul filler (draws nothing)"),
+        ("bob\u{fe0f}", "no variation selector"),
+        ("bob\u{e0041}", "no tag characters"),
+        ("x\u{600}y", "no Arabic number sign (a format character)"),
+    ] {
+        check!(
+            chat::check_name(name).is_err(),
+            "check_name({name:?}) must refuse it: {rule}"
+        );
+    }
+    let wide = "你".repeat(32);
+    for name in [
+        "alice",
+        "Zoë",
+        "李雷",
+        "* bob",
+        "alice: hi",
+        "o'brien",
+        wide.as_str(),
+    ] {
+        check!(
+            chat::check_name(name).is_ok(),
+            "check_name({name:?}) should accept it: 1 to 32 characters (count chars(), not bytes), nothing invisible; got {:?}",
+            chat::check_name(name)
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- rung 3
+
+#[test]
+fn step3_listens_and_prints_the_address_it_bound() -> Check {
     let server = start()?;
     check!(
         server.addr().starts_with("127.0.0.1:"),
@@ -302,44 +539,30 @@ fn step1_listens_and_prints_the_address_it_bound() -> Check {
 }
 
 #[test]
-fn step1_help_and_bad_command_lines() -> Check {
-    for exe in [SERVER, CLIENT] {
-        let help = harness::run(exe, &["--help"], b"")?;
-        help.expect_code(0, "--help prints the usage and exits 0")?;
-    }
-    for args in [
-        &["not-an-address"][..],
-        &["--nope"],
-        &["127.0.0.1:0", "extra"],
-        &["--queue", "0"],
-        &["--max-clients", "many"],
-    ] {
-        let bad = harness::run(SERVER, args, b"")?;
-        bad.expect_code(2, &format!("a bad command line {args:?} exits 2"))?;
-    }
-    for args in [&["--name", ""][..], &["--name", "server"], &["--nope"]] {
-        let bad = harness::run(CLIENT, args, b"")?;
-        bad.expect_code(2, &format!("a bad client command line {args:?} exits 2"))?;
-    }
-    Ok(())
-}
-
-#[test]
-fn step2_a_message_comes_back_to_its_sender_stamped_with_the_time() -> Check {
+fn step3_a_message_comes_back_to_its_sender_stamped_with_the_servers_time() -> Check {
     let server = start()?;
     let mut alice = Peer::connect(&server, "alice")?;
-    let before = chat::rfc3339(SystemTime::now());
+    let before = kit::rfc3339(SystemTime::now());
     // A `time` from the client is ignored: the server stamps its own.
-    alice.send_raw(b"{\"name\": \"alice\", \"msg\": \"hi\", \"time\": \"yesterday\"}\n")?;
+    let theirs = "1999-12-31T23:59:59.999Z";
+    alice.send_raw(
+        format!("{{\"name\": \"alice\", \"msg\": \"hi\", \"time\": \"{theirs}\"}}\n").as_bytes(),
+    )?;
     let got = alice.next_from("alice").map_err(|e| {
-        Fail(format!(
-            "{e}\n(the sender is in the room too: broadcast to every client, the sender included)"
-        ))
+        let hint = match silent(&e) {
+            true => "\n(the sender is in the room too: broadcast to every client that joined, the sender included)",
+            false => "",
+        };
+        Fail(format!("{e}{hint}"))
     })?;
-    let after = chat::rfc3339(SystemTime::now());
+    let after = kit::rfc3339(SystemTime::now());
     check_eq!(msg(&got), "hi", "the message comes back as it was sent");
-    check_time_shape(&got["time"])?;
     let time = got["time"].as_str().unwrap_or("");
+    check!(
+        time != theirs,
+        "the server passed on the client's own \"time\" ({theirs}): the time is the server's. Ignore the client's and stamp each message with kit::rfc3339(SystemTime::now()) when it arrives"
+    );
+    check_time_shape(&got["time"])?;
     check!(
         before.as_str() <= time && time <= after.as_str(),
         "\"time\" is the server's time when it received the message: between {before} and {after}, but it was {time}"
@@ -357,33 +580,26 @@ fn step2_a_message_comes_back_to_its_sender_stamped_with_the_time() -> Check {
 }
 
 #[test]
-fn step2_the_line_limit_does_not_count_the_line_end() -> Check {
-    use chat::{Line, read_line};
-    let limit = 10;
-    for (input, want, what) in [
-        (&b"0123456789\n"[..], Line::Complete, "10 bytes and \\n"),
-        (b"0123456789\r\n", Line::Complete, "10 bytes and \\r\\n"),
-        (b"0123456789a\n", Line::TooLong, "11 bytes and \\n"),
-        (b"0123456789ab", Line::TooLong, "12 bytes and no end"),
-    ] {
-        let mut line = Vec::new();
-        let got = read_line(&mut std::io::Cursor::new(input), &mut line, limit)?;
-        check_eq!(
-            got,
-            want,
-            "read_line with a limit of {limit}: {what} (the limit counts the line, not its \\n or \\r\\n; take(limit + 2) leaves room for both)"
-        );
+fn step3_every_line_the_server_sends_ends_with_a_newline() -> Check {
+    let server = start()?;
+    let mut alice = Peer::connect(&server, "alice")?;
+    alice.say("one")?;
+    alice.say("two")?;
+    // The join notice and the two messages: three lines, each with its \n.
+    for i in 0..3 {
+        alice
+            .next()
+            .map_err(|e| Fail(format!("line {} of 3 (alice joined, one, two): {e}", i + 1)))?;
     }
     Ok(())
 }
 
 #[test]
-fn step2_lines_may_come_split_joined_or_with_crlf() -> Check {
+fn step3_lines_may_come_split_joined_or_with_crlf() -> Check {
     let server = start()?;
     let mut alice = Peer::connect(&server, "alice")?;
     // One line in three writes, then two lines in one write, one with \r\n.
     alice.send_raw(b"{\"name\": \"al")?;
-    alice.stream.flush()?;
     thread::sleep(Duration::from_millis(20));
     alice.send_raw(b"ice\", \"msg\": \"split ")?;
     thread::sleep(Duration::from_millis(20));
@@ -392,7 +608,7 @@ fn step2_lines_may_come_split_joined_or_with_crlf() -> Check {
     for want in ["split in three", "crlf", "你好"] {
         let got = alice.next_chat().map_err(|e| {
             Fail(format!(
-                "{e}\n(TCP delivers bytes, not messages: collect bytes until \\n, a line may take several reads and one read may hold several lines)"
+                "{e}\n(TCP delivers bytes, not messages: read lines with read_line on a BufReader; a line may take several reads and one read may hold several lines)"
             ))
         })?;
         check_eq!(msg(&got), want, "each line is one message, in order");
@@ -401,7 +617,32 @@ fn step2_lines_may_come_split_joined_or_with_crlf() -> Check {
 }
 
 #[test]
-fn step3_two_clients_see_each_others_messages() -> Check {
+fn step3_quit_ends_the_connection_on_the_server() -> Check {
+    // The server's own /quit, on a plain socket: chat-client never sends
+    // it, it just closes, so only a raw client shows the server's side.
+    let server = start()?;
+    let mut alice = Peer::join(&server, "alice")?;
+    alice.say("/quit")?;
+    let rest = alice
+        .expect_closed("after {\"msg\": \"/quit\"}")
+        .map_err(|e| {
+            Fail(format!(
+                "{e}\n(a message \"/quit\" ends the conversation: return from converse, leave the room, and the connection is closed)"
+            ))
+        })?;
+    check!(
+        !String::from_utf8_lossy(&rest).contains("/quit"),
+        "\"/quit\" is not a message for the room: it must not be broadcast; alice got {:?}",
+        String::from_utf8_lossy(&rest)
+    );
+    server.line_containing("/quit")?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- rung 4
+
+#[test]
+fn step4_two_clients_see_each_others_messages() -> Check {
     let server = start()?;
     let mut alice = Peer::join(&server, "alice")?;
     let mut bob = Peer::join(&server, "bob")?;
@@ -419,7 +660,7 @@ fn step3_two_clients_see_each_others_messages() -> Check {
 }
 
 #[test]
-fn step3_joins_and_leaves_are_announced_by_server() -> Check {
+fn step4_joins_and_leaves_are_announced_by_server() -> Check {
     let server = start()?;
     let mut alice = Peer::join(&server, "alice")?;
     let bob = Peer::join(&server, "bob")?;
@@ -463,10 +704,63 @@ fn step3_joins_and_leaves_are_announced_by_server() -> Check {
 }
 
 #[test]
-fn step4_not_json_is_refused_to_the_sender_alone() -> Check {
+fn step4_quit_is_announced_as_leaving() -> Check {
     let server = start()?;
     let mut alice = Peer::join(&server, "alice")?;
-    let mut bad = Peer::connect(&server, "bad")?;
+    let mut bob = Peer::join(&server, "bob")?;
+    alice.next_from("bob")?;
+    bob.say("/quit")?;
+    let left = alice.next()?;
+    check!(
+        left["name"] == "server" && msg(&left).contains("bob left"),
+        "after bob sends /quit, the next thing alice hears is the notice \"bob left\" (/quit itself is not broadcast); she got {left}"
+    );
+    bob.expect_closed("after /quit")?;
+    Ok(())
+}
+
+#[test]
+fn step4_a_connection_hears_nothing_until_its_first_message_binds_its_name() -> Check {
+    let server = start()?;
+    let mut alice = Peer::join(&server, "alice")?;
+    let mut lurker = Peer::connect(&server, "lurker")?;
+    // Its error back: it is surely in the room, with no name yet.
+    lurker.send_raw(b"not json\n")?;
+    lurker.expect_error("a line that is not JSON")?;
+    // The room passes this on while the lurker is connected, unnamed.
+    alice.say("said before the lurker joined")?;
+    alice.next_from("alice")?;
+    // The lurker's only answer to a bad line is the error.
+    lurker.send_raw(b"still not json\n")?;
+    let first = lurker.next()?;
+    check!(
+        first["error"].is_string(),
+        "a connection hears the room only once its first message has bound its name; before that it gets nothing but the answers to its own lines. The lurker's first line should be the error for its bad line, but it was {first}\n(broadcast only to clients that have a name)"
+    );
+    lurker.say("hello")?;
+    let joined = lurker.next()?;
+    check!(
+        joined["name"] == "server" && msg(&joined).contains("lurker joined"),
+        "once its first message binds its name, the lurker's first line is the notice \"lurker joined\"; it got {joined}"
+    );
+    check_eq!(msg(&lurker.next()?), "hello", "then its own message");
+    alice.say("welcome")?;
+    check_eq!(
+        msg(&lurker.next_from("alice")?),
+        "welcome",
+        "once joined, it hears the room"
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------- rung 5
+
+#[test]
+fn step5_not_json_is_refused_to_the_sender_alone() -> Check {
+    let server = start()?;
+    let mut alice = Peer::join(&server, "alice")?;
+    let mut bad = Peer::join(&server, "bad")?;
+    alice.next_from("bad")?;
     for line in [
         &b"hello everyone\n"[..],
         b"{\"name\": \"bad\", \"msg\": \"unterminated\n",
@@ -484,10 +778,11 @@ fn step4_not_json_is_refused_to_the_sender_alone() -> Check {
 }
 
 #[test]
-fn step4_missing_or_mistyped_fields_are_refused() -> Check {
+fn step5_missing_or_mistyped_fields_are_refused() -> Check {
     let server = start()?;
     let mut alice = Peer::join(&server, "alice")?;
-    let mut bad = Peer::connect(&server, "bad")?;
+    let mut bad = Peer::join(&server, "bad")?;
+    alice.next_from("bad")?;
     for line in [
         r#"{"name": "bad"}"#,
         r#"{"msg": "who am I"}"#,
@@ -510,27 +805,35 @@ fn step4_missing_or_mistyped_fields_are_refused() -> Check {
 }
 
 #[test]
-fn step4_names_are_checked() -> Check {
+fn step5_names_are_checked_by_the_server() -> Check {
     let server = start()?;
     let mut alice = Peer::join(&server, "alice")?;
     let mut bad = Peer::connect(&server, "bad")?;
-    let too_long = "n".repeat(33);
     for (name, rule) in [
         ("", "a name has at least 1 character"),
-        (too_long.as_str(), "a name has at most 32 characters"),
-        ("server", "\"server\" is reserved for the server's notices"),
-        ("Server", "\"Server\" would pass for the server too"),
-        ("ev\u{1b}[2Jil", "no control characters (escape)"),
-        ("two\nlines", "no control characters (newline)"),
-        ("tab\there", "no control characters (tab)"),
+        ("Server", "\"Server\" would pass for the server"),
+        (
+            "server\u{200b}",
+            "a zero-width space would pass for the server",
+        ),
+        ("serv\u{ad}er", "a soft hyphen would pass for the server"),
+        (
+            "ali\u{202e}ce",
+            "a bidi override turns the rest of the line around",
+        ),
         (" alice", "no space at either end (it would pass for alice)"),
     ] {
         bad.say_as(name, "hi")?;
         let what = format!("a message with the name {name:?} ({rule})");
         bad.expect_error(&what)?;
-        nothing_broadcast(&mut alice, &mut bad, &what)?;
     }
-    // 32 characters is fine, even when they take 96 bytes.
+    // Refused, it never joined: nothing it sent reached alice.
+    alice.say("still alone")?;
+    check_eq!(
+        msg(&alice.next()?),
+        "still alone",
+        "a refused name joins nothing: nobody hears about it"
+    );
     let wide = "你".repeat(32);
     bad.say_as(&wide, "made it")?;
     let got = alice.next_from(&wide).map_err(|e| {
@@ -543,7 +846,7 @@ fn step4_names_are_checked() -> Check {
 }
 
 #[test]
-fn step4_a_connection_cannot_change_its_name() -> Check {
+fn step5_a_connection_cannot_change_its_name() -> Check {
     let server = start()?;
     let mut alice = Peer::join(&server, "alice")?;
     let mut mallory = Peer::join(&server, "mallory")?;
@@ -566,25 +869,37 @@ fn step4_a_connection_cannot_change_its_name() -> Check {
 }
 
 #[test]
-fn step4_a_name_in_use_is_refused() -> Check {
+fn step5_a_name_in_use_is_refused_ignoring_case_and_invisible_characters() -> Check {
     let server = start()?;
-    let mut alice = Peer::join(&server, "alice")?;
-    let mut other = Peer::connect(&server, "alice")?;
-    other.say("I am alice too")?;
-    other.expect_error("a second client choosing the name \"alice\" while alice is connected").map_err(|e| {
-        Fail(format!(
-            "{e}\n(names are unique among connected clients: look through the room before binding one)"
-        ))
-    })?;
-    nothing_broadcast(&mut alice, &mut other, "a duplicate name")?;
-    // The refused client may pick another name; once alice leaves, hers is free.
-    other.say_as("alice2", "then alice2")?;
-    alice.next_from("alice2")?;
-    drop(alice);
-    other.notice("left")?;
-    let mut again = Peer::connect(&server, "alice")?;
+    let mut observer = Peer::join(&server, "observer")?;
+    let mut other = Peer::connect(&server, "other")?;
+    for copy in ["observer", "Observer", "OBSERVER", "observer\u{200b}"] {
+        other.say_as(copy, "I am observer too")?;
+        other
+            .expect_error(&format!(
+                "a second client choosing the name {copy:?} while observer is connected"
+            ))
+            .map_err(|e| {
+                Fail(format!(
+                    "{e}\n(names are unique among connected clients, ignoring case (compare to_lowercase()): on screen `Observer` passes for `observer`)"
+                ))
+            })?;
+    }
+    observer.say("still the only one")?;
+    check_eq!(
+        msg(&observer.next()?),
+        "still the only one",
+        "refused names are not announced"
+    );
+    // The refused client may pick another name; once observer leaves, the
+    // name is free again.
+    other.say_as("observer2", "then observer2")?;
+    observer.next_from("observer2")?;
+    drop(observer);
+    other.notice("observer left")?;
+    let mut again = Peer::connect(&server, "Observer")?;
     again.say("the name is free again")?;
-    let got = again.next_from("alice").map_err(|e| {
+    let got = again.next_from("Observer").map_err(|e| {
         Fail(format!(
             "{e}\n(when a client leaves, its name is free again: take it out of the room)"
         ))
@@ -598,7 +913,7 @@ fn step4_a_name_in_use_is_refused() -> Check {
 }
 
 #[test]
-fn step4_a_line_over_64_kib_is_refused_and_closed() -> Check {
+fn step5_a_line_over_64_kib_is_refused_and_closed() -> Check {
     let server = start()?;
     let mut alice = Peer::join(&server, "alice")?;
     let mut big = Peer::join(&server, "big")?;
@@ -619,11 +934,13 @@ fn step4_a_line_over_64_kib_is_refused_and_closed() -> Check {
     // One byte more: refused, and the connection closed.
     let line = format!("{head}{}\"}}\n", "a".repeat(fill + 1));
     let _ = big.stream.write_all(line.as_bytes());
-    let error = big
-        .expect_error("a line of 65537 bytes")
-        .map_err(|e| Fail(format!("{e}\n(read at most 64 KiB + 1 bytes of a line, e.g. with Read::take, and refuse a line that does not end by then)")))?;
+    let error = big.expect_error("a line of 65537 bytes").map_err(|e| {
+        Fail(format!(
+            "{e}\n(read_line(reader, 64 * 1024) refuses a longer line; tell the client, then close)"
+        ))
+    })?;
     check!(
-        error.contains("long") || error.contains("KiB") || error.contains("65536"),
+        error.contains("long") || error.contains("over") || error.contains("65536"),
         "the error should say the line was too long; it was {error:?}"
     );
     let rest = big.expect_closed("after a line over the limit")?;
@@ -642,12 +959,41 @@ fn step4_a_line_over_64_kib_is_refused_and_closed() -> Check {
 }
 
 #[test]
-fn step4_deeply_nested_json_does_not_crash_the_server() -> Check {
+fn step5_a_line_that_never_ends_is_refused_while_it_is_read() -> Check {
+    let server = start()?;
+    let mut endless = Peer::join(&server, "endless")?;
+    // 64 KiB + 1 MiB and no newline, the connection left open: a server
+    // that reads a whole line before checking its length would wait for the
+    // newline for ever (and store whatever comes meanwhile).
+    let mut writer = endless.stream.try_clone()?;
+    let sending = thread::spawn(move || {
+        let chunk = [b'a'; 16 * 1024];
+        let mut sent = 0usize;
+        while sent < (64 + 1024) * 1024 && writer.write_all(&chunk).is_ok() {
+            sent += chunk.len();
+        }
+        sent
+    });
+    endless
+        .expect_error("64 KiB + 1 MiB without a newline, the connection still open")
+        .map_err(|e| {
+            Fail(format!(
+                "{e}\n(the limit must stop the reading: take(MAX_LINE + 2) before read_until, so the server refuses after 64 KiB, not once a newline comes)"
+            ))
+        })?;
+    endless.expect_closed("after a line over the limit")?;
+    let _ = sending.join();
+    Ok(())
+}
+
+#[test]
+fn step5_deeply_nested_json_does_not_crash_the_server() -> Check {
     let server = start()?;
     let mut alice = Peer::join(&server, "alice")?;
-    let mut deep = Peer::connect(&server, "deep")?;
+    let mut deep = Peer::join(&server, "deep")?;
+    alice.next_from("deep")?;
     let nest = 30_000;
-    let hint = "30,000 nested brackets in one line: the server must answer, not overflow a small thread stack";
+    let hint = "30,000 nested brackets in one line: the server must answer, not overflow its stack (serde_json stops at 128 levels)";
     let (open, close) = ("[".repeat(nest), "]".repeat(nest));
     deep.send_raw(format!("{{\"name\": \"deep\", \"msg\": {open}{close}}}\n").as_bytes())?;
     deep.expect_error("nested arrays where \"msg\" should be a string")
@@ -674,8 +1020,10 @@ fn step4_deeply_nested_json_does_not_crash_the_server() -> Check {
     Ok(())
 }
 
+// ---------------------------------------------------------------- rung 6
+
 #[test]
-fn step5_everyone_sees_every_message_in_the_same_order() -> Check {
+fn step6_everyone_sees_every_message_in_the_same_order() -> Check {
     const CLIENTS: usize = 10;
     const SENDERS: usize = 3;
     const EACH: usize = 50;
@@ -758,11 +1106,14 @@ fn step5_everyone_sees_every_message_in_the_same_order() -> Check {
 }
 
 #[test]
-fn step5_who_answers_the_sender_alone() -> Check {
+fn step6_who_answers_the_sender_alone() -> Check {
     let server = start()?;
     let mut alice = Peer::join(&server, "alice")?;
     let mut bob = Peer::join(&server, "bob")?;
-    let _lurker = Peer::connect(&server, "lurker")?;
+    let mut lurker = Peer::connect(&server, "lurker")?;
+    // Its error back: it is surely in the room, with no name yet.
+    lurker.send_raw(b"not json\n")?;
+    lurker.expect_error("a line that is not JSON")?;
     alice.next_from("bob")?;
     bob.say("/who")?;
     let got = bob.next().map_err(|e| {
@@ -770,69 +1121,33 @@ fn step5_who_answers_the_sender_alone() -> Check {
             "{e}\n(a message \"/who\" is answered to its sender with the names online)"
         ))
     })?;
+    let mut names: Vec<&str> = msg(&got)
+        .strip_prefix("online: ")
+        .unwrap_or("")
+        .split(", ")
+        .collect();
+    names.sort();
     check!(
-        got["name"] == "server" && msg(&got).contains("alice") && msg(&got).contains("bob"),
-        "/who is answered by \"server\" with the names online (alice and bob); bob got {got}"
-    );
-    check!(
-        !msg(&got).contains("lurker"),
-        "a client that has not spoken has no name yet, so /who does not list it; got {got}"
+        got["name"] == "server" && names == ["alice", "bob"],
+        "/who is answered by \"server\" with \"online: \" and the names of the clients that joined, alice and bob (a connection that has not spoken has no name yet, and is not listed); bob got {got}"
     );
     check_time_shape(&got["time"])?;
-    nothing_broadcast(&mut alice, &mut bob, "/who")
+    nothing_broadcast(&mut alice, &mut bob, "/who")?;
+    // A first message "/who" joins too: the lurker is in its own answer.
+    lurker.say("/who")?;
+    lurker.notice("lurker joined")?;
+    let got = lurker.next()?;
+    check!(
+        got["name"] == "server" && msg(&got).contains("lurker"),
+        "a first message /who binds the name (so chat-client joins without saying anything), and the answer lists the new name too; the lurker got {got}"
+    );
+    Ok(())
 }
 
-#[test]
-fn step6_a_flooding_sender_is_slowed_down_and_its_listeners_keep_everything() -> Check {
-    // One client pastes 5,000 lines at once (a script, `cat file | nc`);
-    // everyone, the flooder included, keeps reading as fast as it can.
-    const LINES: usize = 5_000;
-    let server = start()?;
-    let mut listener = Peer::join(&server, "listener")?;
-    let mut flooder = Peer::join(&server, "flooder")?;
-    listener.next_from("flooder")?;
-    let mut writer = flooder.stream.try_clone()?;
-    let flood: String = (0..LINES)
-        .map(|i| {
-            format!(
-                "{}\n",
-                json!({"name": "flooder", "msg": format!("line {i}")})
-            )
-        })
-        .collect();
-    // The flooder writes from its own thread and reads its echoes here, as
-    // chat-client does; its write may wait while the server holds it back.
-    let sending = thread::spawn(move || writer.write_all(flood.as_bytes()));
-    let echoes = thread::spawn(move || -> Result<(), Fail> {
-        for _ in 0..LINES {
-            flooder.next_from("flooder")?;
-        }
-        Ok(())
-    });
-    for i in 0..LINES {
-        let got = listener.next_from("flooder").map_err(|e| {
-            Fail(format!(
-                "the listener read as fast as it could but got only {i} of the flooder's {LINES} lines: {e}\n(a sender faster than the room must be held back, not its listeners cut off: after passing a message on, stop reading the sender's lines while its own queue is more than a quarter full; TCP then makes its sends wait)"
-            ))
-        })?;
-        check_eq!(
-            msg(&got),
-            format!("line {i}"),
-            "the listener hears the flood in order"
-        );
-    }
-    match sending.join() {
-        Ok(sent) => sent?,
-        Err(_) => return Err(Fail::new("the flooder's writing thread panicked")),
-    }
-    match echoes.join() {
-        Ok(heard) => heard,
-        Err(_) => Err(Fail::new("the flooder's reading thread panicked")),
-    }
-}
+// ---------------------------------------------------------------- rung 7
 
 #[test]
-fn step6_a_client_that_stops_reading_is_disconnected_and_the_others_go_on() -> Check {
+fn step7_a_client_that_stops_reading_is_disconnected_and_the_others_go_on() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0", "--queue", "8"])?;
     let mut talker = Peer::join(&server, "talker")?;
     let mut stalled = Peer::join(&server, "stalled")?;
@@ -893,8 +1208,10 @@ fn step6_a_client_that_stops_reading_is_disconnected_and_the_others_go_on() -> C
     Ok(())
 }
 
+// ---------------------------------------------------------------- rung 8
+
 #[test]
-fn step7_ctrl_c_while_waiting_for_a_client() -> Check {
+fn step8_ctrl_c_while_waiting_for_a_client() -> Check {
     let server = start()?;
     let asked = server.ctrl_c()?;
     server.expect_prompt_exit(asked, "served 0")?;
@@ -902,32 +1219,39 @@ fn step7_ctrl_c_while_waiting_for_a_client() -> Check {
 }
 
 #[test]
-fn step7_ctrl_c_tells_the_room_and_closes_everyone() -> Check {
+fn step8_ctrl_c_tells_the_room_and_closes_everyone() -> Check {
     let server = start()?;
     let mut peers = Vec::new();
     for name in ["alice", "bob", "carol"] {
         peers.push(Peer::join(&server, name)?);
     }
-    // A client that never spoke is in the room too, and is told.
+    // A client that never spoke never joined: it is closed, not told.
     let mut silent = Peer::connect(&server, "silent")?;
-    server.line_containing(&format!("connection from {}", silent.stream.local_addr()?))?;
+    silent.send_raw(b"not json\n")?;
+    silent.expect_error("a line that is not JSON")?;
     for peer in &mut peers[..2] {
         peer.next_from("carol")?;
     }
     let asked = server.ctrl_c()?;
-    for peer in peers.iter_mut().chain([&mut silent]) {
+    for peer in &mut peers {
         let notice = peer.next().map_err(|e| {
             Fail(format!(
-                "{e}\n(on Ctrl-C the server first tells everyone, with a notice from \"server\", that it is closing)"
+                "{e}\n(on Ctrl-C the server first tells everyone in the room, with a notice from \"server\", that it is closing)"
             ))
         })?;
         check!(
             notice["name"] == "server" && msg(&notice).contains("clos"),
-            "on Ctrl-C every client gets a notice from \"server\" that the server is closing; {} got {notice}",
+            "on Ctrl-C every client in the room gets a notice from \"server\" that the server is closing; {} got {notice}",
             peer.name
         );
         peer.expect_closed("after the closing notice")?;
     }
+    let heard = silent.expect_closed("on Ctrl-C")?;
+    check!(
+        heard.is_empty(),
+        "a connection that never joined hears nothing of the room, not even the closing notice; it got {:?}",
+        String::from_utf8_lossy(&heard)
+    );
     drop(peers);
     drop(silent);
     server.expect_prompt_exit(asked, "served 4")?;
@@ -935,7 +1259,7 @@ fn step7_ctrl_c_tells_the_room_and_closes_everyone() -> Check {
 }
 
 #[test]
-fn step7_ctrl_c_with_a_client_that_reads_nothing_still_exits_within_1_s() -> Check {
+fn step8_ctrl_c_with_a_client_that_reads_nothing_still_exits_within_1_s() -> Check {
     // A queue long enough that the stalled client is not disconnected: its
     // writer thread stays blocked in write() when Ctrl-C comes.
     let server = Server::start(SERVER, &["127.0.0.1:0", "--queue", "100000"])?;
@@ -955,7 +1279,7 @@ fn step7_ctrl_c_with_a_client_that_reads_nothing_still_exits_within_1_s() -> Che
         ))
     })?;
     // Neither client closed: the server closed both, and each client's
-    // threads ended (and logged it) before the summary.
+    // thread ended (and logged it) before the summary.
     let ended = done
         .stdout
         .iter()
@@ -964,58 +1288,106 @@ fn step7_ctrl_c_with_a_client_that_reads_nothing_still_exits_within_1_s() -> Che
     check_eq!(
         ended,
         2,
-        "on Ctrl-C every client's threads must end before the summary, the stalled one's too: after a short wait, shut down every connection whose writer is stuck in write(); the server printed {:?}",
+        "on Ctrl-C every client's thread must end before the summary, the stalled one's too: after a short wait, shut down every connection whose writer is stuck in write(), then join the threads; the server printed {:?}",
+        done.stdout
+    );
+    check!(
+        done.stdout.last().is_some_and(|l| l.contains("served 2")),
+        "the summary is the server's last line, after every client's: join the client threads before printing it; the server printed {:?}",
         done.stdout
     );
     Ok(())
 }
 
-#[test]
-fn step7_over_the_client_cap_a_client_is_told_and_closed() -> Check {
-    let server = Server::start(SERVER, &["127.0.0.1:0", "--max-clients", "2"])?;
-    let first = Peer::join(&server, "one")?;
-    let first_addr = first.stream.local_addr()?;
-    let _second = Peer::join(&server, "two")?;
-    let mut third = Peer::connect(&server, "three")?;
-    third.expect_error("connecting as a third client with --max-clients 2")?;
-    third.expect_closed("the room is full")?;
-    // When a client leaves, its place is free again.
-    drop(first);
-    server.line_containing(&format!("{first_addr}: "))?;
-    Peer::join(&server, "four")?;
-    Ok(())
-}
-
-#[test]
-fn step7_a_port_in_use_is_one_clear_error() -> Check {
-    let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let addr = taken.local_addr()?.to_string();
-    let done = harness::run(SERVER, &[&addr], b"")?;
-    done.expect_code(1, "a port in use is a run-time error: exit 1")?;
-    done.expect_one_error_line()
-}
+// ---------------------------------------------------------------- rung 9
 
 /// `[12:34:56] name: msg` with the time of day from `time`.
 fn shown(got: &Value) -> String {
     let time = got["time"].as_str().unwrap_or("");
     format!(
         "[{}] {}: {}",
-        time.get(11..19).unwrap_or("?"),
+        time.get(11..19).unwrap_or("??:??:??"),
         got["name"].as_str().unwrap_or("?"),
         msg(got)
     )
 }
 
+/// What the client prints for a line from the server.
+fn show(v: Value) -> String {
+    chat::show(v.to_string().as_bytes())
+}
+
 #[test]
-fn step8_the_client_shows_time_name_and_message() -> Check {
+fn step9_show_prints_messages_notices_and_errors() -> Check {
+    let time = "2026-11-22T12:34:56.789Z";
+    for (line, want) in [
+        (
+            json!({"name": "alice", "msg": "hi", "time": time}),
+            "[12:34:56] alice: hi",
+        ),
+        (
+            json!({"name": "server", "msg": "bob joined", "time": time}),
+            "[12:34:56] * bob joined",
+        ),
+        (json!({"error": "bad line"}), "[error] bad line"),
+        (
+            json!({"name": "bob", "msg": "no time"}),
+            "[??:??:??] bob: no time",
+        ),
+    ] {
+        check_eq!(
+            show(line.clone()),
+            want,
+            "show({line}): a message is [HH:MM:SS] name: msg, a notice from server is [HH:MM:SS] * msg"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn step9_no_name_can_forge_a_notice_or_another_users_line() -> Check {
+    let time = "2026-11-22T12:34:56.789Z";
+    let notice = "[12:34:56] * ";
+    for (name, said, must_not_start) in [
+        ("* bob", "joined", notice),
+        ("*", "bob left", notice),
+        ("alice: hi", "there", "[12:34:56] alice: "),
+        ("alice:", "hi", "[12:34:56] alice: "),
+        ("\"alice", "hi", "[12:34:56] alice"),
+        ("ѕerver", "closing", notice),
+        ("Server", "closing", "[12:34:56] Server: "),
+        ("server\u{200b}", "closing", "[12:34:56] server"),
+        ("bob", "hi\n[12:34:57] * alice left", "never a second line"),
+    ] {
+        let got = show(json!({"name": name, "msg": said, "time": time}));
+        check!(
+            !got.starts_with(must_not_start) && !got.contains('\n') && !got.contains('\r'),
+            "a user named {name:?} saying {said:?} is shown as {got:?}, which can pass for a notice or another user's line: show notices as `* text`, quote and escape a name ({{name:?}}) that has a space, `:` or `\"`, starts with `*` or is not a valid name, and pass msg through kit::printable"
+        );
+    }
+    check_eq!(
+        show(json!({"name": "* bob", "msg": "joined", "time": time})),
+        "[12:34:56] \"* bob\": joined",
+        "a name that could pass for a notice is shown quoted"
+    );
+    Ok(())
+}
+
+#[test]
+fn step9_the_client_shows_time_name_and_message() -> Check {
     let server = start()?;
     let mut alice = Peer::join(&server, "alice")?;
     let mut bob = Proc::spawn(CLIENT, &[server.addr(), "--name", "bob"])?;
-    bob.line_containing("online: alice, bob").map_err(|e| {
+    let joined = bob.line_containing("bob joined").map_err(|e| {
         Fail(format!(
-            "{e}\n(the client joins by sending /who and prints the answer)"
+            "{e}\n(the client joins by sending /who and prints what comes back)"
         ))
     })?;
+    check!(
+        joined.ends_with("] * bob joined"),
+        "the client shows a notice from \"server\" as [HH:MM:SS] * text; it printed {joined:?}"
+    );
+    bob.line_containing("* online: alice, bob")?;
     alice.notice("bob joined")?;
     alice.say("hi bob")?;
     let said = alice.next_from("alice")?;
@@ -1044,7 +1416,7 @@ fn step8_the_client_shows_time_name_and_message() -> Check {
 }
 
 #[test]
-fn step8_the_client_reads_its_name_from_stdin_and_shows_its_last_message() -> Check {
+fn step9_the_client_reads_its_name_from_stdin_and_shows_its_last_message() -> Check {
     let server = start()?;
     let mut alice = Peer::join(&server, "alice")?;
     let done = harness::run(
@@ -1076,7 +1448,7 @@ fn step8_the_client_reads_its_name_from_stdin_and_shows_its_last_message() -> Ch
 }
 
 #[test]
-fn step8_the_client_leaves_with_quit() -> Check {
+fn step9_the_client_leaves_with_quit() -> Check {
     let server = start()?;
     let mut alice = Peer::join(&server, "alice")?;
     let done = harness::run(
@@ -1100,23 +1472,25 @@ fn step8_the_client_leaves_with_quit() -> Check {
 }
 
 #[test]
-fn step8_the_client_neutralises_terminal_escapes_from_peers() -> Check {
+fn step9_the_client_neutralises_terminal_escapes_and_forged_lines() -> Check {
     let server = start()?;
     let mut viewer = Proc::spawn(CLIENT, &[server.addr(), "--name", "viewer"])?;
     viewer.line_containing("online:")?;
-    let mut mallory = Peer::join(&server, "mallory\u{202e}")?;
-    mallory.say("\u{1b}[2J\u{1b}[31mgotcha\r[00:00:00] server: fake\u{7}")?;
+    let mut mallory = Peer::join(&server, "* mallory")?;
+    mallory.say("\u{1b}[2J\u{1b}[31mgotcha\r[00:00:00] * alice left\n[00:00:00] alice: hi\u{7}")?;
     let line = viewer.line_containing("gotcha")?;
     check!(
-        !line.contains('\u{1b}')
-            && !line.contains('\r')
-            && !line.contains('\u{7}')
-            && !line.contains('\u{202e}'),
+        !line.contains('\u{1b}') && !line.contains('\r') && !line.contains('\u{7}'),
         "a peer's text must be printed with control characters and escapes made harmless (kit::printable), or it can clear or spoof the screen; the client printed {line:?}"
     );
     check!(
-        line.contains(r"\u{1b}[2J"),
-        "the escape is shown, harmlessly, as \\u{{1b}}; the client printed {line:?}"
+        line.contains(r"\u{1b}[2J") && line.contains("] \"* mallory\": "),
+        "the escape is shown, harmlessly, as \\u{{1b}}, and the name `* mallory` quoted; the client printed {line:?}"
+    );
+    let next = viewer.line_within(Duration::from_millis(300));
+    check!(
+        next.is_err(),
+        "one message is one line on the screen: a \\n inside it is shown as \\n; the client then printed {next:?}"
     );
     viewer.send_line("/quit")?;
     viewer.wait()?.expect_code(0, "/quit exits 0")?;
@@ -1124,7 +1498,7 @@ fn step8_the_client_neutralises_terminal_escapes_from_peers() -> Check {
 }
 
 #[test]
-fn step8_the_client_says_when_the_server_goes_away() -> Check {
+fn step9_the_client_says_when_the_server_goes_away() -> Check {
     let server = start()?;
     let viewer = Proc::spawn(CLIENT, &[server.addr(), "--name", "viewer"])?;
     viewer.line_containing("online:")?;
@@ -1154,7 +1528,7 @@ fn step8_the_client_says_when_the_server_goes_away() -> Check {
 }
 
 #[test]
-fn step8_the_client_reports_a_refused_name() -> Check {
+fn step9_the_client_reports_a_refused_name() -> Check {
     let server = start()?;
     let _alice = Peer::join(&server, "alice")?;
     let done = harness::run(CLIENT, &[server.addr(), "--name", "alice"], b"hi\n")?;
@@ -1169,7 +1543,18 @@ fn step8_the_client_reports_a_refused_name() -> Check {
 }
 
 #[test]
-fn step8_the_client_reports_a_server_that_is_not_there() -> Check {
+fn step9_the_client_command_line() -> Check {
+    let help = harness::run(CLIENT, &["--help"], b"")?;
+    help.expect_code(0, "--help prints the usage and exits 0")?;
+    for args in [&["--name", ""][..], &["--name", "server"], &["--nope"]] {
+        let bad = harness::run(CLIENT, args, b"")?;
+        bad.expect_code(2, &format!("a bad client command line {args:?} exits 2"))?;
+    }
+    Ok(())
+}
+
+#[test]
+fn step9_the_client_reports_a_server_that_is_not_there() -> Check {
     let (_guard, addr) = harness::closed_port()?;
     let done = harness::run(CLIENT, &[&addr, "--name", "x"], b"hello\n")?;
     done.expect_code(1, "connection refused is a run-time error: exit 1")?;
