@@ -340,7 +340,6 @@ fn step3_with_stdin_each_reply_is_the_line_typed_at_the_server() -> Check {
     let result = (|| -> Check {
         let mut stream = connect(server.addr())?;
         stream.write_all(b"hello")?;
-        server.line_containing("sent 5 bytes")?;
         server.send_line("hi there, typed")?;
         let got = read_exactly(&mut stream, 15).map_err(|e| {
             Fail(format!(
@@ -370,19 +369,15 @@ fn step3_with_stdin_each_reply_is_the_line_typed_at_the_server() -> Check {
 /// you, and the prompt is how you know which one the next line goes to.
 #[test]
 fn step3_the_prompt_says_whose_message_it_answers() -> Check {
-    let mut server = start_typing()?;
+    let server = start_typing()?;
     let mut stream = connect(server.addr())?;
     let me = stream.local_addr()?.to_string();
     stream.write_all(b"hello")?;
-    server.send_line("hi")?;
-    read_exactly(&mut stream, 2)?;
-    // The prompt has no newline (like input()'s), so it starts the next line.
-    stream.write_all(b"q")?;
-    let line = server.line_containing("reply to")?;
-    let prompt = &line[line.find("reply to").unwrap_or(0)..];
+    // Like input()'s, the prompt has no newline: it waits for the line.
+    let prompt = server.prompt_containing("hello")?;
     check!(
-        prompt.contains(&me) && prompt.contains("hello"),
-        "with --stdin the server prompts like `reply to {me} (hello)> `, naming the client and its message, before it reads the reply; it printed {line:?}"
+        prompt.contains(&me),
+        "with --stdin the server prompts like `reply to {me} (hello)> `, naming the client and its message, before it reads the reply; it printed {prompt:?}"
     );
     Ok(())
 }
@@ -716,7 +711,6 @@ fn step4_the_client_sends_each_line_and_prints_each_reply() -> Check {
         vec!["hello".to_string(), "spaced out".into(), "world".into()],
         "the client prints one reply per non-empty line (trimmed), and nothing after q"
     );
-    server.line_containing("sent q")?;
     Ok(())
 }
 
@@ -874,7 +868,8 @@ fn step5_ctrl_c_at_the_reply_prompt_exits_0_at_once() -> Check {
     let server = start_typing()?;
     let mut stream = connect(server.addr())?;
     stream.write_all(b"hello")?;
-    server.line_containing("sent 5 bytes")?;
+    // At the prompt for this client's message: now it waits for a line.
+    server.prompt_containing(&stream.local_addr()?.to_string())?;
     let asked = server.ctrl_c()?;
     // The server's stdin stays open, as a terminal's: no end of file ends
     // the wait for a typed line, only the exit Ctrl-C asks for.

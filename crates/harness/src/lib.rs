@@ -21,10 +21,11 @@
 //! ```
 
 use std::fmt;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -127,6 +128,8 @@ pub struct Proc {
     child: Child,
     stdin: Option<ChildStdin>,
     stdout: Receiver<String>,
+    /// What the child printed on stdout after its last newline: a prompt.
+    unfinished: Arc<Mutex<Vec<u8>>>,
     stderr: Receiver<String>,
     started: Instant,
 }
@@ -152,13 +155,15 @@ impl Proc {
                     "cannot start {exe}: {e} (was it built? `cargo build --bins`)"
                 ))
             })?;
-        let stdout = lines(child.stdout.take());
-        let stderr = lines(child.stderr.take());
+        let unfinished = Arc::new(Mutex::new(Vec::new()));
+        let stdout = lines(child.stdout.take(), unfinished.clone());
+        let stderr = lines(child.stderr.take(), Arc::default());
         Ok(Proc {
             name,
             stdin: child.stdin.take(),
             child,
             stdout,
+            unfinished,
             stderr,
             started: Instant::now(),
         })
@@ -240,6 +245,29 @@ impl Proc {
                     )));
                 }
             }
+        }
+    }
+
+    /// Waits (at most [`TIMEOUT`]) until what the child printed after its
+    /// last newline contains `text`, and returns that unfinished line: a
+    /// prompt, which like Python's `input()` prints no newline, so that a
+    /// check knows the child now waits for a line typed on its stdin.
+    pub fn prompt_containing(&self, text: &str) -> Result<String, Fail> {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let now = String::from_utf8_lossy(&lock(&self.unfinished)).into_owned();
+            if now.contains(text) {
+                return Ok(now);
+            }
+            if Instant::now() >= deadline {
+                return Err(Fail(format!(
+                    "{} printed no prompt containing {text:?} within {} s (a prompt is printed with no newline, then flushed: print! and io::stdout().flush()); after its last full line it printed {now:?}{}",
+                    self.name,
+                    TIMEOUT.as_secs(),
+                    self.stderr_hint(false)
+                )));
+            }
+            thread::sleep(Duration::from_millis(5));
         }
     }
 
@@ -613,28 +641,48 @@ pub fn read_exactly(stream: &mut TcpStream, n: usize) -> Result<Vec<u8>, Fail> {
     Ok(all)
 }
 
-fn lines(pipe: Option<impl Read + Send + 'static>) -> Receiver<String> {
+fn lines(
+    pipe: Option<impl Read + Send + 'static>,
+    unfinished: Arc<Mutex<Vec<u8>>>,
+) -> Receiver<String> {
     let (tx, rx) = mpsc::channel();
-    if let Some(pipe) = pipe {
+    if let Some(mut pipe) = pipe {
         thread::spawn(move || {
-            let mut reader = BufReader::new(pipe);
-            let mut buf = Vec::new();
+            let send = |line: &[u8]| {
+                let text = String::from_utf8_lossy(line);
+                tx.send(text.trim_end_matches(['\n', '\r']).to_string())
+            };
+            let mut chunk = [0u8; 8192];
+            // Each line goes out as soon as its newline comes; the bytes
+            // after the last newline wait in `unfinished`, where a check can
+            // see a prompt.
             loop {
-                buf.clear();
-                match reader.read_until(b'\n', &mut buf) {
+                let n = match pipe.read(&mut chunk) {
                     Ok(0) | Err(_) => break,
-                    Ok(_) => {
-                        let text = String::from_utf8_lossy(&buf);
-                        let text = text.trim_end_matches(['\n', '\r']).to_string();
-                        if tx.send(text).is_err() {
-                            break;
-                        }
+                    Ok(n) => n,
+                };
+                let mut pending = lock(&unfinished);
+                pending.extend_from_slice(&chunk[..n]);
+                while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+                    let line: Vec<u8> = pending.drain(..=end).collect();
+                    if send(&line).is_err() {
+                        return;
                     }
                 }
+            }
+            let rest = std::mem::take(&mut *lock(&unfinished));
+            if !rest.is_empty() {
+                let _ = send(&rest);
             }
         });
     }
     rx
+}
+
+/// The lock, also when a thread panicked while holding it: the bytes in it
+/// are still the bytes the child printed.
+fn lock(bytes: &Mutex<Vec<u8>>) -> std::sync::MutexGuard<'_, Vec<u8>> {
+    bytes.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Lines still in the channel once the process has exited: the pipe reader
