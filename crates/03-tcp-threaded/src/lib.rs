@@ -42,6 +42,7 @@ pub enum End {
     Stopped,
 }
 
+// practice: rung 1, lessons/03-tcp-threaded.md#the-rust
 // ANCHOR: serve
 /// Serves every client at once, each in its own thread, until Ctrl-C;
 /// returns how many it served.
@@ -126,6 +127,7 @@ pub fn converse(
 }
 // ANCHOR_END: converse
 
+// practice: rung 2, lessons/03-tcp-threaded.md#the-rust
 // ANCHOR: typed_reply
 /// A line typed at the server: Python's `input(f"reply to {addr}> ")`.
 fn typed_reply(peer: SocketAddr, data: &[u8], stop: &Stop) -> io::Result<Vec<u8>> {
