@@ -397,39 +397,34 @@ pub fn error_line(why: &str) -> String {
 // ANCHOR_END: message
 
 // ANCHOR: read_line
-/// Reads one line ending in `\n` (or `\r\n`) and returns it without the
-/// ending; `Ok(None)` when the stream ends cleanly before a new line. A
-/// line over `max` bytes is `InvalidData`, found after reading at most
-/// `max + 2` bytes; a stream that ends mid-line is `UnexpectedEof`.
+/// Reads one line, without its `\n` or `\r\n`; `Ok(None)` when the stream
+/// ended cleanly before a new line began. A line over `max` bytes is refused
+/// after reading at most `max + 2` bytes. Any bytes but `\n`, UTF-8 or not.
 pub fn read_line(r: &mut impl BufRead, max: usize) -> io::Result<Option<Vec<u8>>> {
-    // Python: line = f.readline(max + 2), with f = s.makefile("rb")
-    // take() bounds the read: without it read_until keeps reading (and
-    // growing `line`) for as long as the peer sends bytes without a newline.
-    // Room for `max` bytes plus "\r\n".
-    let limit = max as u64 + 2;
+    // Python: s.makefile("rb").readline(max + 2). Without take(), read_until
+    // goes on reading (and growing `line`) for as long as no \n comes.
     let mut line = Vec::new();
-    r.take(limit).read_until(b'\n', &mut line)?;
-    let too_long = || io::Error::new(ErrorKind::InvalidData, format!("line over {max} bytes"));
-    if line.last() == Some(&b'\n') {
-        line.pop();
-        // nc, telnet and Windows programs end lines with \r\n.
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
-        if line.len() > max {
-            return Err(too_long());
-        }
-        return Ok(Some(line));
-    }
-    // No newline: either the limit stopped us, or the stream ended.
-    if line.len() as u64 == limit {
-        return Err(too_long());
-    }
+    r.take(max as u64 + 2).read_until(b'\n', &mut line)?;
     if line.is_empty() {
         return Ok(None);
     }
-    let why = format!("the stream ended after {} bytes of a line", line.len());
-    Err(io::Error::new(ErrorKind::UnexpectedEof, why))
+    let ended = line.ends_with(b"\n");
+    if ended {
+        line.pop();
+        // nc, telnet and Windows programs end lines with \r\n.
+        if line.ends_with(b"\r") {
+            line.pop();
+        }
+    }
+    if line.len() > max {
+        let why = format!("line too long: over the limit of {max} bytes");
+        return Err(io::Error::new(ErrorKind::InvalidData, why));
+    }
+    if !ended {
+        let why = "the stream ended in the middle of a line";
+        return Err(io::Error::new(ErrorKind::UnexpectedEof, why));
+    }
+    Ok(Some(line))
 }
 // ANCHOR_END: read_line
 
