@@ -928,6 +928,15 @@ fn step6_the_log_tells_a_reset_from_a_failure_and_ctrl_c_from_both() -> Check {
         reset != broken,
         "a reset and another failure are logged alike: {reset:?}"
     );
+    let words = "what the OS said";
+    let failed = describe(
+        &Err(std::io::Error::new(ErrorKind::BrokenPipe, words)),
+        &running,
+    );
+    check!(
+        failed.contains(words),
+        "a failure that is not a reset is logged with the error's own words ({words:?}); the log said {failed:?}"
+    );
     check!(
         describe(&err(ErrorKind::BrokenPipe), &stopped) == by_ctrl_c
             && describe(&err(ErrorKind::ConnectionReset), &stopped) == by_ctrl_c,
