@@ -5,13 +5,14 @@
 //! `read_line`); the room passes each message on to every client, in one
 //! order, through a bounded queue and a writer thread per client.
 
-use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{self, BufReader, ErrorKind, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, SystemTime};
 
+pub use framing::read_line;
 use kit::{Stop, printable};
 use serde::{Deserialize, Serialize};
 
@@ -332,7 +333,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if !(1..=32).contains(&chars) {
         return Err(format!("a name is 1 to 32 characters, not {chars}"));
     }
-    if let Some(c) = name.chars().find(|&c| hidden(c)) {
+    if let Some(c) = name.chars().find(|&c| kit::invisible(c)) {
         return Err(format!("a name cannot hold invisible characters: {c:?}"));
     }
     if name.trim() != name {
@@ -344,19 +345,6 @@ pub fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Control and format characters (zero-width, soft hyphen, bidi, BOM), what
-/// draws nothing (fillers, variation selectors), line separators. Std has no
-/// Unicode tables: Unicode 15's Cc, Cf, Zl, Zp and Default_Ignorable_Code_Point.
-#[rustfmt::skip]
-fn hidden(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{AD}' | '\u{34F}' | '\u{600}'..='\u{605}' | '\u{61C}'
-        | '\u{6DD}' | '\u{70F}' | '\u{890}'..='\u{891}' | '\u{8E2}' | '\u{115F}'..='\u{1160}'
-        | '\u{17B4}'..='\u{17B5}' | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}'
-        | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}'
-        | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}'
-        | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
-        | '\u{E0000}'..='\u{E0FFF}')
-}
 // ANCHOR_END: names
 
 // ANCHOR: message
@@ -395,38 +383,6 @@ pub fn error_line(why: &str) -> String {
     serde_json::json!({ "error": why }).to_string() + "\n"
 }
 // ANCHOR_END: message
-
-// ANCHOR: read_line
-/// Reads one line, without its `\n` or `\r\n`; `Ok(None)` when the stream
-/// ended cleanly before a new line began. A line over `max` bytes is refused
-/// after reading at most `max + 2` bytes. Any bytes but `\n`, UTF-8 or not.
-pub fn read_line(r: &mut impl BufRead, max: usize) -> io::Result<Option<Vec<u8>>> {
-    // Python: s.makefile("rb").readline(max + 2). Without take(), read_until
-    // goes on reading (and growing `line`) for as long as no \n comes.
-    let mut line = Vec::new();
-    r.take(max as u64 + 2).read_until(b'\n', &mut line)?;
-    if line.is_empty() {
-        return Ok(None);
-    }
-    let ended = line.ends_with(b"\n");
-    if ended {
-        line.pop();
-        // nc, telnet and Windows programs end lines with \r\n.
-        if line.ends_with(b"\r") {
-            line.pop();
-        }
-    }
-    if line.len() > max {
-        let why = format!("line too long: over the limit of {max} bytes");
-        return Err(io::Error::new(ErrorKind::InvalidData, why));
-    }
-    if !ended {
-        let why = "the stream ended in the middle of a line";
-        return Err(io::Error::new(ErrorKind::UnexpectedEof, why));
-    }
-    Ok(Some(line))
-}
-// ANCHOR_END: read_line
 
 /// How a conversation ended, for the log. An error is about this one client,
 /// never a reason to stop the server: `except ConnectionResetError: break`.

@@ -17,7 +17,7 @@
 //!   the socket an empty datagram; a connection's `read()`, it shuts that
 //!   connection down. Lesson 01 shows why ("Ctrl-C: waking a blocked call").
 //! - [`printable`]: show bytes a peer sent without letting them drive the
-//!   terminal.
+//!   terminal; [`invisible`]: the characters that draw nothing.
 //! - [`rfc3339`]: a `SystemTime` as a date and time, for time stamps.
 
 mod cli;
@@ -27,5 +27,5 @@ mod time;
 
 pub use cli::{Cli, Context, Error, Result, hint, run};
 pub use stop::{STOP_DEADLINE, Stop, Watch};
-pub use text::printable;
+pub use text::{invisible, printable};
 pub use time::rfc3339;

@@ -39,6 +39,29 @@ fn is_unsafe(c: char) -> bool {
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Whether `c` draws nothing, or changes how the text around it is drawn:
+/// control and format characters (zero-width spaces and joiners, the soft
+/// hyphen, bidirectional controls, the BOM), fillers and variation selectors
+/// that show as nothing, and the line and paragraph separators. A name made
+/// with one (`server\u{200b}`, `ali\u{202e}ce`) looks like another name on
+/// screen. Std has no Unicode tables, so this is Unicode 15's Cc, Cf, Zl, Zp
+/// and Default_Ignorable_Code_Point, written out.
+///
+/// ```
+/// assert!(kit::invisible('\u{200b}') && kit::invisible('\u{ad}') && kit::invisible('\u{202e}'));
+/// assert!(!kit::invisible('a') && !kit::invisible('你') && !kit::invisible(' '));
+/// ```
+#[rustfmt::skip]
+pub fn invisible(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{AD}' | '\u{34F}' | '\u{600}'..='\u{605}' | '\u{61C}'
+        | '\u{6DD}' | '\u{70F}' | '\u{890}'..='\u{891}' | '\u{8E2}' | '\u{115F}'..='\u{1160}'
+        | '\u{17B4}'..='\u{17B5}' | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}'
+        | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}'
+        | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::printable;
