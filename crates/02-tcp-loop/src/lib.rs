@@ -117,7 +117,7 @@ pub fn converse(
 
 // practice: rung 3, lessons/02-tcp-loop.md#the-rust
 // ANCHOR: typed_reply
-/// A line typed at the server: Python's `input(f"reply to {addr}> ")`.
+/// A line typed at the server: Python's `input(f"reply to {addr} ({msg})> ")`.
 fn typed_reply(peer: SocketAddr, data: &[u8], stop: &Stop) -> io::Result<Vec<u8>> {
     // Held until the reply is read: one typed line answers the message its
     // prompt shows.

@@ -52,7 +52,8 @@ fn main() -> ExitCode {
         let stop = Stop::on_ctrl_c()?;
         stop.wake_accept(&listener)?;
         println!("listening on {}", listener.local_addr()?);
-        println!("framing: {mode:?}, messages up to {max_size} bytes");
+        let framing = format!("{mode:?}").to_lowercase();
+        println!("framing: {framing}, messages up to {max_size} bytes");
 
         let served = serve(&listener, &stop, reply, mode, max_size)?;
         println!(

@@ -37,7 +37,7 @@ fn run(t: &Tour) -> Result<(), Fail> {
     bob.type_line("q")?;
     bob.finish()?;
     server.expect("sent q")?;
-    t.say("bob leaves with q: his thread ends and is counted out; alice's goes on.");
+    t.say("bob leaves with q: his thread returns from converse and ends; alice's goes on.");
 
     server.stop("INT")?;
     alice.finish()?;

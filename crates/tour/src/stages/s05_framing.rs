@@ -18,7 +18,7 @@ pub const STAGE: Stage = Stage {
 
 fn run(t: &Tour) -> Result<(), Fail> {
     let server = t.server("framing-server", &["127.0.0.1:0"])?;
-    server.expect("framing: Length")?;
+    server.expect("framing: length")?;
     t.say("Stage 3's threaded server, but it reads and answers messages: a 4-byte big-endian length, then the body.");
 
     t.say("--naive sends three messages in one write, then reads the echoes as the tutorial does: one recv(1024) taken as one message.");
