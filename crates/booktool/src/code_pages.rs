@@ -22,14 +22,62 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+use crate::books::{self, Books, Item, Part};
 use crate::links::normalize;
 use crate::markdown;
 
 /// The folder, under the book, where code pages go.
 const CODE_DIR: &str = "code";
 
-/// The title of the chapter that holds the code pages.
-const TOP: &str = "The code the lessons link";
+/// The words the code pages add around the code, in the book's language.
+struct Chrome {
+    /// The title of the chapter that holds the code pages.
+    top: &'static str,
+    /// Its text, above the list of pages.
+    intro: &'static str,
+    /// A code page's first sentence: "In [the code ...](...)".
+    in_top: &'static str,
+    /// ", in [FOLDER/](...)".
+    in_folder: &'static str,
+    /// The end of that sentence.
+    as_built: &'static str,
+    too_big: &'static str,
+    not_text: &'static str,
+    unreadable: &'static str,
+}
+
+const ENGLISH: Chrome = Chrome {
+    top: "The code the lessons link",
+    intro: "Every file and folder of the repository that a page of this book links to, \
+            as it was when the book was built. On a code host the same links open the repository's \
+            own files.",
+    in_top: "In [the code the lessons link]",
+    in_folder: ", in ",
+    as_built: ". The repository's file as it was when this book was built.",
+    too_big: "Not shown: larger than {} KiB.",
+    not_text: "Not shown: not text.",
+    unreadable: "Not shown: cannot read it: {}.",
+};
+
+const CHINESE: Chrome = Chrome {
+    top: "课程链接的代码",
+    intro: "本书各页链接到的仓库文件和文件夹，都在这里，内容是构建本书时的样子。\
+            在代码托管网站上，同样的链接打开的是仓库里的文件本身。",
+    in_top: "属于[课程链接的代码]",
+    in_folder: "，位于 ",
+    as_built: "。这是构建本书时仓库里这个文件的内容。",
+    too_big: "不显示：文件超过 {} KiB。",
+    not_text: "不显示：不是文本文件。",
+    unreadable: "不显示：无法读取（{}）。",
+};
+
+fn chrome(books: &Books) -> &'static Chrome {
+    if books::language_name(&books.language) == "中文" {
+        &CHINESE
+    } else {
+        &ENGLISH
+    }
+}
 
 /// The mdBook version this preprocessor was written against; another one
 /// gets a warning, since the JSON it sends may have changed.
@@ -50,12 +98,15 @@ pub struct Places {
     pub repo: PathBuf,
     /// The book's chapters, as paths under `src`: links to them stay.
     pub chapters: Vec<PathBuf>,
+    /// The book's language, and its original or its translations.
+    pub books: Books,
 }
 
 impl Places {
     /// Reads the places from mdBook's context: `root`, `book.src`,
-    /// `build.build-dir`, and this preprocessor's `repository` setting
-    /// (default `..`, the folder above the book's).
+    /// `build.build-dir`, `book.language`, and this preprocessor's settings:
+    /// `repository` (default `..`, the folder above the book's) and, for a
+    /// translation, `original` (the original book's pages; see [`books`]).
     pub fn from_context(ctx: &Value) -> Result<Places, String> {
         let root = ctx["root"]
             .as_str()
@@ -68,11 +119,18 @@ impl Places {
             .as_str()
             .unwrap_or("..");
         let absolute = |p: PathBuf| fs::canonicalize(&p).unwrap_or(p);
+        let language = config["book"]["language"].as_str().unwrap_or("en");
+        let original = config["preprocessor"]["code-pages"]["original"]
+            .as_str()
+            .map(|o| absolute(root.join(o)));
+        let src = absolute(root.join(src));
+        let books = Books::find(&src, language, original)?;
         Ok(Places {
-            src: absolute(root.join(src)),
+            src,
             build: absolute(root.join(build)),
             repo: absolute(root.join(repo)),
             chapters: Vec::new(),
+            books,
         })
     }
 }
@@ -126,6 +184,9 @@ pub fn preprocess(input: &str) -> Result<String, String> {
     for item in items.iter_mut() {
         rewrite_chapter(item, &places, &mut shown);
     }
+    if let Some(original) = &places.books.original {
+        *items = in_original_order(std::mem::take(items), &original.items, &places.books);
+    }
     if !shown.is_empty() {
         // mdBook nests the sidebar by section number (`8.1.` sits under
         // `8.`), so the code pages get numbers after the last numbered
@@ -140,6 +201,65 @@ pub fn preprocess(input: &str) -> Result<String, String> {
         items.push(chapter);
     }
     serde_json::to_string(&book).map_err(|e| format!("cannot write the book as JSON: {e}"))
+}
+
+/// A translation's chapters in the order of its original's table of
+/// contents, with a page that says "not translated yet" (and links the
+/// original) for each page of the original the translation does not list.
+/// Numbered chapters are numbered again, 1, 2, ... A chapter the original
+/// does not have (the lessons check forbids it) goes at the end.
+fn in_original_order(items: Vec<Value>, original: &[Item], books: &Books) -> Vec<Value> {
+    let mut ours: Vec<Option<Value>> = items.into_iter().map(Some).collect();
+    let mut out = Vec::new();
+    let mut next_number = 1;
+    for item in original {
+        match item {
+            Item::Separator => out.push(Value::String("Separator".into())),
+            Item::Page { path, .. } if path.is_empty() => {}
+            Item::Page { part, title, path } => {
+                let found = ours.iter_mut().find(|o| {
+                    o.as_ref()
+                        .is_some_and(|v| v["Chapter"]["source_path"].as_str() == Some(path))
+                });
+                let mut chapter = match found.and_then(Option::take) {
+                    Some(chapter) => chapter,
+                    None => {
+                        let (name, content) = books::stub(books, path, title);
+                        let mut content = content;
+                        if let Some(line) = books.switch_line(path) {
+                            content.insert_str(0, &line);
+                        }
+                        json!({
+                            "Chapter": {
+                                "name": name,
+                                "content": content,
+                                "number": null,
+                                "sub_items": [],
+                                "path": path,
+                                "source_path": null,
+                                "parent_names": [],
+                            }
+                        })
+                    }
+                };
+                if *part == Part::Numbered {
+                    number(&mut chapter, vec![next_number]);
+                    next_number += 1;
+                } else {
+                    chapter["Chapter"]["number"] = Value::Null;
+                }
+                out.push(chapter);
+            }
+        }
+    }
+    // What is left: separators and part titles of our own summary (the
+    // original's are used), and chapters the original does not have.
+    out.extend(
+        ours.into_iter()
+            .flatten()
+            .filter(|v| v.get("Chapter").is_some()),
+    );
+    out
 }
 
 /// Numbers a chapter `at` and its sub-chapters `at.1`, `at.2`, ...
@@ -176,8 +296,13 @@ fn rewrite_chapter(item: &mut Value, places: &Places, shown: &mut BTreeMap<Shown
         .or(chapter["path"].as_str())
         .map(PathBuf::from);
     let out = chapter["path"].as_str().map(PathBuf::from);
+    let page = chapter["source_path"].as_str().is_some();
     if let (Some(source), Some(out), Some(content)) = (source, out, chapter["content"].as_str()) {
-        let new = rewrite(content, &source, &out, places, shown);
+        let mut new = rewrite(content, &source, &out, places, shown);
+        // The same page in the other language, on a line at the top.
+        if page && let Some(line) = places.books.switch_line(&out.to_string_lossy()) {
+            new.insert_str(0, &line);
+        }
         chapter["content"] = Value::String(new);
     }
     if let Some(subs) = chapter["sub_items"].as_array_mut() {
@@ -208,6 +333,10 @@ fn rewrite(
             if let Some(edit) = inline_svg(content, &link, source, places) {
                 edits.push(edit);
             }
+            continue;
+        }
+        if let Some(replacement) = original_page(target, source, out, places) {
+            edits.push((link.start, link.end, replacement));
             continue;
         }
         let Some(page) = code_target(target, source, places) else {
@@ -264,7 +393,9 @@ fn inline_svg(
         return None;
     }
     let file = normalize(&places.src.join(source).parent()?.join(target))?;
-    if !file.starts_with(&places.src) {
+    // A translation shows its original's pictures too (`../img/x.svg`).
+    let original = places.books.original.as_ref().map(|o| o.src.as_path());
+    if !file.starts_with(&places.src) && !original.is_some_and(|o| file.starts_with(o)) {
         return None;
     }
     let svg = fs::read_to_string(&file).ok()?;
@@ -276,6 +407,26 @@ fn inline_svg(
         .collect();
     let markup = format!("<div class=\"figure\">\n{}\n</div>", svg.join("\n"));
     Some((line_start, line_end, markup))
+}
+
+/// In a translation, a link to a page of the original that is not
+/// translated yet (`../01-tcp-single.md#run-it`): the link to that page in
+/// the original book, which is built one folder up (see [`books`]).
+fn original_page(target: &str, source: &Path, out: &Path, places: &Places) -> Option<String> {
+    let original = places.books.original.as_ref()?;
+    let (path, fragment) = split_fragment(target);
+    if path.is_empty() || path.starts_with('/') || path.contains(':') {
+        return None;
+    }
+    let resolved = normalize(&places.src.join(source).parent()?.join(path))?;
+    let rel = resolved.strip_prefix(&original.src).ok()?;
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    if !original.has_page(&rel) {
+        return None;
+    }
+    places
+        .books
+        .link_to_original(&out.to_string_lossy(), &rel, fragment)
 }
 
 fn split_fragment(target: &str) -> (&str, Option<&str>) {
@@ -408,11 +559,8 @@ fn code_chapter(places: &Places, shown: &BTreeMap<Shown, ()>) -> Value {
             .map(|f| f.to_string())
     };
     let mut children: BTreeMap<Option<String>, Vec<&Shown>> = BTreeMap::new();
-    let mut listing = format!(
-        "# {TOP}\n\nEvery file and folder of the repository that a page of this book links to, \
-         as it was when the book was built. On a code host the same links open the repository's \
-         own files.\n\n"
-    );
+    let words = chrome(&places.books);
+    let mut listing = format!("# {}\n\n{}\n\n", words.top, words.intro);
     for page in shown.keys() {
         children.entry(parent_of(page)).or_default().push(page);
         let link = relative(Path::new(CODE_DIR), &page.page());
@@ -423,7 +571,7 @@ fn code_chapter(places: &Places, shown: &BTreeMap<Shown, ()>) -> Value {
         parent: Option<String>,
         children: &BTreeMap<Option<String>, Vec<&Shown>>,
     ) -> Vec<Value> {
-        let mut names = vec![TOP.to_string()];
+        let mut names = vec![chrome(&places.books).top.to_string()];
         names.extend(parent.iter().map(|p| format!("{p}/")));
         let Some(pages) = children.get(&parent) else {
             return Vec::new();
@@ -442,7 +590,7 @@ fn code_chapter(places: &Places, shown: &BTreeMap<Shown, ()>) -> Value {
     }
     json!({
         "Chapter": {
-            "name": TOP,
+            "name": words.top,
             "content": listing,
             "number": null,
             "sub_items": build(places, None, &children),
@@ -460,18 +608,22 @@ fn page_chapter(places: &Places, page: &Shown, parents: Vec<String>, up: Option<
         .parent()
         .unwrap_or(Path::new(""))
         .to_path_buf();
+    let words = chrome(&places.books);
     let mut content = format!("# {}\n\n", title(page));
     content.push_str(&format!(
-        "In [the code the lessons link]({})",
+        "{}({})",
+        words.in_top,
         relative(&here, &format!("{CODE_DIR}/index.md"))
     ));
     if let Some(up) = up {
         content.push_str(&format!(
-            ", in [{up}/]({})",
+            "{}[{up}/]({})",
+            words.in_folder,
             relative(&here, &Shown::Folder(up.to_string()).page())
         ));
     }
-    content.push_str(". The repository's file as it was when this book was built.\n\n");
+    content.push_str(words.as_built);
+    content.push_str("\n\n");
     match page {
         Shown::Folder(folder) => {
             for file in folder_files(&places.repo.join(folder)) {
@@ -479,7 +631,7 @@ fn page_chapter(places: &Places, page: &Shown, parents: Vec<String>, up: Option<
                 content.push_str(&format!("- [{file}]({link})\n"));
             }
         }
-        Shown::File(file) => content.push_str(&code_block(&places.repo.join(file), file)),
+        Shown::File(file) => content.push_str(&code_block(&places.repo.join(file), file, words)),
     }
     // In the sidebar, under its folder, a page is named from there on.
     let name = match up {
@@ -510,15 +662,18 @@ fn title(page: &Shown) -> String {
 
 /// The file's text as a fenced block, fenced with more backticks than any
 /// run inside it.
-fn code_block(path: &Path, rel: &str) -> String {
+fn code_block(path: &Path, rel: &str, words: &Chrome) -> String {
     let too_big = fs::metadata(path).is_ok_and(|m| m.len() > MAX_SHOWN);
+    let note = |text: String| format!("*{text}*\n");
     let text = match fs::read(path) {
-        _ if too_big => return format!("*Not shown: larger than {} KiB.*\n", MAX_SHOWN / 1024),
+        _ if too_big => {
+            return note(words.too_big.replace("{}", &(MAX_SHOWN / 1024).to_string()));
+        }
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => text,
-            Err(_) => return "*Not shown: not text.*\n".into(),
+            Err(_) => return note(words.not_text.into()),
         },
-        Err(e) => return format!("*Not shown: cannot read it: {e}.*\n"),
+        Err(e) => return note(words.unreadable.replace("{}", &e.to_string())),
     };
     let longest = text
         .lines()
@@ -557,6 +712,7 @@ mod tests {
             build: repo.join("lessons/book"),
             repo: repo.to_path_buf(),
             chapters: vec![PathBuf::from("01.md")],
+            books: Books::default(),
         }
     }
 
@@ -681,12 +837,97 @@ mod tests {
         let _ = fs::remove_dir_all(repo);
     }
 
+    /// A translation in `lessons/zh/` of the scratch book (`01.md`,
+    /// `02.md`, `about.md`), which has translated `02.md` only.
+    fn translation(repo: &Path) -> Places {
+        fs::write(
+            repo.join("lessons/SUMMARY.md"),
+            "[Intro](intro.md)\n\n- [One](01.md)\n- [Two](02.md)\n\n---\n\n[About](about.md)\n",
+        )
+        .expect("write");
+        fs::write(
+            repo.join("lessons/book.toml"),
+            "[book]\nlanguage = \"en\"\n",
+        )
+        .expect("write");
+        fs::create_dir_all(repo.join("lessons/zh")).expect("mkdir");
+        let src = fs::canonicalize(repo.join("lessons/zh")).expect("canonical");
+        let books = Books::find(&src, "zh-CN", Some(repo.join("lessons"))).expect("books");
+        Places {
+            src,
+            build: repo.join("lessons/book/zh"),
+            repo: fs::canonicalize(repo).expect("canonical"),
+            chapters: vec![PathBuf::from("02.md")],
+            books,
+        }
+    }
+
+    #[test]
+    fn a_translation_links_untranslated_pages_in_the_original_book() {
+        let repo = scratch("translation-links");
+        let places = translation(&repo);
+        let mut shown = BTreeMap::new();
+        let page = "[one](../01.md#run-it), [two](02.md), [lib](../../crates/a/src/lib.rs), \
+                    ![x](../img/x.svg), [toc](../SUMMARY.md)\n";
+        let new = rewrite(
+            page,
+            Path::new("02.md"),
+            Path::new("02.md"),
+            &places,
+            &mut shown,
+        );
+        assert_eq!(
+            new,
+            "[one](../01.html#run-it), [two](02.md), [lib](code/crates/a/src/lib.rs.md), \
+             ![x](../img/x.svg), [toc](code/lessons/SUMMARY.md.md)\n"
+        );
+        let _ = fs::remove_dir_all(repo);
+    }
+
+    #[test]
+    fn a_translation_has_every_page_of_the_original_in_its_order() {
+        let repo = scratch("translation-order");
+        let places = translation(&repo);
+        let chapter = |path: &str, number: Value| {
+            json!({"Chapter": {"name": "二", "content": "# 二\n", "number": number,
+                "sub_items": [], "path": path, "source_path": path, "parent_names": []}})
+        };
+        let ours = vec![
+            chapter("02.md", json!([1])),
+            Value::String("Separator".into()),
+        ];
+        let original = &places.books.original.as_ref().expect("a translation").items;
+        let items = in_original_order(ours, original, &places.books);
+        let shape: Vec<String> = items
+            .iter()
+            .map(|i| match i["Chapter"]["name"].as_str() {
+                Some(name) => format!("{name} {}", i["Chapter"]["number"]),
+                None => i.as_str().unwrap_or("?").to_string(),
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                "Intro（未翻译） null",
+                "One（未翻译） [1]",
+                "二 [2]",
+                "Separator",
+                "About（未翻译） null"
+            ]
+        );
+        let stub = items[1]["Chapter"]["content"].as_str().expect("content");
+        assert!(stub.contains("href=\"../01.html\""), "{stub}");
+        assert!(stub.contains("[One](../01.html)"), "{stub}");
+        assert_eq!(items[1]["Chapter"]["path"], "01.md");
+        let _ = fs::remove_dir_all(repo);
+    }
+
     #[test]
     fn a_fence_is_longer_than_any_backtick_run_in_the_file() {
         let repo = scratch("fence");
         let file = repo.join("crates/a/README.md");
         fs::write(&file, "````\n```rust\n```\n````\n").expect("write");
-        let block = code_block(&file, "crates/a/README.md");
+        let block = code_block(&file, "crates/a/README.md", &ENGLISH);
         assert!(block.starts_with("`````markdown\n"), "{block}");
         assert!(block.ends_with("\n`````\n"), "{block}");
         let _ = fs::remove_dir_all(repo);

@@ -9,16 +9,18 @@ use booktool::{code_pages, diagram, links};
 const HELP: &str = "\
 usage: booktool code-pages [supports RENDERER] | check-links BOOK_DIR... | diagram FILE.mmd...
 
-  code-pages     the mdBook preprocessor named in lessons/book.toml: mdBook
-                 runs it during `mdbook build`; it turns links to the
-                 repository's code into pages of the book
+  code-pages     the mdBook preprocessor named in lessons/book.toml and
+                 lessons/zh/book.toml: mdBook runs it during `mdbook build`;
+                 it turns links to the repository's code into pages of the
+                 book, and links each page to the same page in the other
+                 language
   check-links    checks every link and #fragment inside each built book
                  folder; prints each dead one as PAGE:LINE and exits 1
   diagram        draws each sequence diagram FILE.mmd (a Mermaid subset)
                  as FILE.svg beside it
 
 examples:
-  mdbook build lessons && cargo run --bin booktool -- check-links lessons/book
+  mdbook build lessons && mdbook build lessons/zh && cargo run --bin booktool -- check-links lessons/book
   cargo run --bin booktool -- diagram lessons/img/one-conversation.mmd
 ";
 
