@@ -1,6 +1,7 @@
 //! The lessons stay true to the code.
 //!
-//! Checks every Markdown page under `lessons/` and the README:
+//! Checks every Markdown page under `lessons/` (the Chinese book in
+//! `lessons/zh/` included) and the READMEs (`README.md`, `README.zh.md`):
 //! - a code block announced by `<!-- from PATH -->` or `<!-- from PATH:NAME -->`
 //!   holds exactly that file, or the region between `// ANCHOR: NAME` and
 //!   `// ANCHOR_END: NAME` in it (anchor lines left out, as mdBook does); in
@@ -18,10 +19,13 @@
 //!   repository root: a workspace binary through `cargo run --bin NAME`, or
 //!   as `target/debug/NAME` once the page has built it; anything else is a
 //!   tool on the `KNOWN_TOOLS` list or a script of the repository;
-//! - `lessons/SUMMARY.md`, the book's table of contents, lists every page.
+//! - `lessons/SUMMARY.md`, the book's table of contents, lists every page
+//!   (the Chinese pages are in `lessons/zh/SUMMARY.md`: `tests/zh.rs`
+//!   checks them, and that they keep in step with the English ones).
 //!
 //! After changing code a lesson quotes, refresh the quotes with
-//! `UPDATE_LESSONS=1 cargo test --test lessons`, then read the diff.
+//! `UPDATE_LESSONS=1 cargo test --test lessons` (on the Chinese pages too),
+//! then read the diff.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -34,6 +38,9 @@ fn root() -> PathBuf {
 
 fn pages() -> Vec<PathBuf> {
     let mut pages = vec![root().join("README.md")];
+    if root().join("README.zh.md").is_file() {
+        pages.push(root().join("README.zh.md"));
+    }
     let mut stack = vec![root().join("lessons")];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = fs::read_dir(&dir) else {
@@ -600,6 +607,10 @@ fn the_book_lists_every_page() {
             continue;
         };
         let name = inside.display().to_string();
+        // The Chinese book has its own table of contents (tests/zh.rs).
+        if inside.starts_with("zh") {
+            continue;
+        }
         // 404.md is mdBook's page for an address that is no page (book.toml,
         // `input-404`), not a chapter.
         if name != "SUMMARY.md" && name != "404.md" && !listed.contains(&name) {
