@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use harness::{Fail, Finished, Proc, Server};
 
 use crate::children;
+use crate::lang::{self, Lang, Narration};
 use crate::stages::Stage;
 
 /// Set when a line could not be written: standard output is closed.
@@ -72,16 +73,27 @@ impl Tour {
 
     pub fn heading(&self, stage: &Stage) -> Result<(), Fail> {
         out("")?;
-        out(format_args!(
-            "=== stage {}: {} ({}) ===",
-            stage.number, stage.title, stage.package
-        ))
+        match lang::current() {
+            Lang::En => out(format_args!(
+                "=== stage {}: {} ({}) ===",
+                stage.number,
+                stage.title.text(),
+                stage.package
+            )),
+            Lang::Zh => out(format_args!(
+                "=== 第 {} 阶段：{}（{}）===",
+                stage.number,
+                stage.title.text(),
+                stage.package
+            )),
+        }
     }
 
-    /// One sentence on what just happened, or is about to. (If it cannot be
+    /// One sentence on what just happened, or is about to, in the tour's
+    /// language: `t.say(&Say { en: "...", zh: "..." })`. (If it cannot be
     /// printed, the stage's next step fails: see [`out`].)
-    pub fn say(&self, text: &str) {
-        let _ = out(format_args!("    -> {text}"));
+    pub fn say(&self, text: impl Narration) {
+        let _ = out(format_args!("    -> {}", text.text()));
     }
 
     /// A line of the transcript that is neither a program's output nor a

@@ -3,6 +3,7 @@
 
 use harness::Fail;
 
+use crate::lang::Say;
 use crate::show::Tour;
 
 mod s01_tcp_single;
@@ -15,7 +16,7 @@ mod s06_chat;
 pub struct Stage {
     pub number: u32,
     pub package: &'static str,
-    pub title: &'static str,
+    pub title: Say,
     pub binaries: &'static [&'static str],
     pub run: fn(&Tour) -> Result<(), Fail>,
 }
