@@ -90,14 +90,23 @@ fn read_reply(stream: &mut std::net::TcpStream) -> Result<(Vec<u8>, bool), Fail>
 /// hint: `serve_one` is the tutorial's server after `listen()`: `accept()` one
 /// client, `read` once into a buffer of RECV_SIZE (1024) bytes, write back what
 /// `reply(peer, &message)` returns, and return `Ok(Some(Served { .. }))`.
+/// hint-zh: `serve_one` 就是教程里 `listen()` 之后的那段服务端代码：`accept()` 一个客户端，
+/// 用一个 RECV_SIZE（1024）字节的缓冲区 `read` 一次，把 `reply(peer, &message)` 的返回值写
+/// 回去，然后返回 `Ok(Some(Served { .. }))`。
 /// hint: `let (mut conn, peer) = listener.accept()?;` then
 /// `let mut buf = [0u8; RECV_SIZE]; let n = conn.read(&mut buf)?;`: the message is
 /// `buf[..n]`. Not `read_to_end`: it waits until the client closes, and this client
 /// is waiting for your reply.
+/// hint-zh: 先 `let (mut conn, peer) = listener.accept()?;`，再 `let mut buf = [0u8;
+/// RECV_SIZE]; let n = conn.read(&mut buf)?;`：消息就是 `buf[..n]`。别用 `read_to_end`：它
+/// 要等客户端关闭才返回，而这个客户端正等着你的回复。
 /// hint: Then `let answer = reply(peer, &message)?; conn.write_all(&answer)?;` and
 /// return `Ok(Some(Served { peer, message, reply: answer }))`. `conn` is dropped
 /// when the function returns: that closes the connection, and the client's read
 /// returns 0.
+/// hint-zh: 然后 `let answer = reply(peer, &message)?; conn.write_all(&answer)?;`，再返回
+/// `Ok(Some(Served { peer, message, reply: answer }))`。函数返回时 `conn` 被 drop：连接随之
+/// 关闭，客户端的 read 返回 0。
 #[test]
 fn step1_serve_one_reads_once_and_echoes_the_message() -> Check {
     let (addr, server) = echo_server()?;
@@ -137,9 +146,13 @@ fn step1_serve_one_reads_once_and_echoes_the_message() -> Check {
 
 /// hint: `request` is the tutorial's client: `TcpStream::connect(addr)?`, then
 /// `write_all(message)?`, then read the reply.
+/// hint-zh: `request` 就是教程里的客户端：`TcpStream::connect(addr)?`，然后
+/// `write_all(message)?`，再读回复。
 /// hint: The reply ends when the server closes: read until a read returns 0
 /// (`stream.read_to_end(&mut bytes)` is that loop), then return
 /// `Ok(Reply { bytes, reset: false })`.
+/// hint-zh: 服务端一关闭连接，回复就结束了：一直读到某次 read 返回 0（`stream.read_to_end(&mut
+/// bytes)` 就是这个循环），然后返回 `Ok(Reply { bytes, reset: false })`。
 #[test]
 fn step2_request_sends_the_message_and_returns_the_reply() -> Check {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -177,9 +190,13 @@ const LONG_REPLY: usize = 16 << 20;
 /// hint: One `read` returns what has arrived so far, not "the reply": the
 /// tutorial's `recv(1024)` is one such read. Here the reply is 16 MiB and comes
 /// in two parts.
+/// hint-zh: 一次 `read` 返回的是目前已经到达的数据，而不是“整个回复”：教程的 `recv(1024)`
+/// 就是这样的一次读。这里的回复有 16 MiB，分两批到达。
 /// hint: Keep reading until a read returns 0, which is the server closing:
 /// `stream.read_to_end(&mut bytes)` does exactly that. Stopping at a short read
 /// is not the end either: it only means the rest has not arrived yet.
+/// hint-zh: 一直读到某次 read 返回 0，也就是服务端关闭了连接：`stream.read_to_end(&mut
+/// bytes)` 正是这么做的。读到的比缓冲区短，也不代表结束：那只说明剩下的还没到。
 #[test]
 fn step2_request_reads_until_the_server_closes_not_just_once() -> Check {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -214,10 +231,16 @@ fn step2_request_reads_until_the_server_closes_not_just_once() -> Check {
 /// hint: `main` binds with `TcpListener::bind(&addr)` (socket, bind and listen in
 /// one call), then prints `listening on {}` with `listener.local_addr()?`: the
 /// address the OS gave, with the port it chose when you asked for port 0.
+/// hint-zh: `main` 用 `TcpListener::bind(&addr)` 绑定（一次调用完成 socket、bind 和 listen），
+/// 然后用 `listener.local_addr()?` 打印 `listening on {}`：这是操作系统给的地址，你要端口 0
+/// 时，里面就是它挑的端口。
 /// hint: The lesson's server `main`, in order: `kit::run(HELP, |cli| { .. })`;
 /// `cli.flag("--stdin")`, `cli.addr(DEFAULT_ADDR)?`, `cli.finish()?`; bind;
 /// `Stop::on_ctrl_c()?` and `stop.wake_accept(&listener)?`; print `listening on`;
 /// then `serve_one`.
+/// hint-zh: 讲解里服务端 `main` 的顺序是：`kit::run(HELP, |cli| { .. })`；`cli.flag("--stdin")`、`cli.addr(DEFAULT_ADDR)?`、`cli.finish()?`；
+/// 绑定；`Stop::on_ctrl_c()?` 和 `stop.wake_accept(&listener)?`；打印 `listening on`；最后
+/// 调用 `serve_one`。
 #[test]
 fn step3_the_server_prints_listening_on_with_the_port_the_os_chose() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -242,9 +265,15 @@ fn step3_the_server_prints_listening_on_with_the_port_the_os_chose() -> Check {
 /// hint: After `listening on`, `main` calls `serve_one(&listener, &stop, ..)` with
 /// a closure that returns the reply: `Ok(message.to_vec())` echoes. Then it prints
 /// how it went and returns `Ok(())`, which `kit::run` turns into exit code 0.
+/// hint-zh: 打印 `listening on` 之后，`main` 调用 `serve_one(&listener, &stop, ..)`，传给它
+/// 一个返回回复的闭包：`Ok(message.to_vec())` 就是回显。然后打印处理的结果，返回 `Ok(())`，`kit::run`
+/// 会把它变成退出码 0。
 /// hint: The closure gets `(peer, message)`. With `--stdin` it returns
 /// `read_typed_reply()` instead (given, below `main`), inside
 /// `stop.exit_on_stop_during(..)`; an empty message gets an empty reply.
+/// hint-zh: 闭包拿到的是 `(peer, message)`。加了 `--stdin` 时，它改为在
+/// `stop.exit_on_stop_during(..)` 里返回 `read_typed_reply()`（已经写好，在 `main` 下面）；
+/// 空消息得到空回复。
 #[test]
 fn step3_the_server_binary_echoes_closes_and_exits_0() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -268,6 +297,8 @@ fn step3_the_server_binary_echoes_closes_and_exits_0() -> Check {
 /// hint: The client binary is given: it joins its words with single spaces and
 /// calls your `request`. If this fails, `request` sends something other than the
 /// message (a newline added?), or changes the reply.
+/// hint-zh: 客户端程序是现成的：它用单个空格把命令行参数连起来，再调用你的 `request`。这一
+/// 步没通过，说明 `request` 发出去的不是原来的消息（多加了换行？），或者改动了回复。
 #[test]
 fn step4_the_client_sends_its_words_and_prints_the_reply() -> Check {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -296,6 +327,8 @@ fn step4_the_client_sends_its_words_and_prints_the_reply() -> Check {
 
 /// hint: The client binary is given: with no words it sends the first line of its
 /// stdin, without the newline, through your `request`.
+/// hint-zh: 客户端程序是现成的：没有参数时，它把标准输入的第一行（去掉换行）交给你的
+/// `request` 发出去。
 #[test]
 fn step4_the_client_sends_one_line_of_stdin_when_given_no_words() -> Check {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -321,6 +354,8 @@ fn step4_the_client_sends_one_line_of_stdin_when_given_no_words() -> Check {
 
 /// hint: Your server and your client together. Run them by hand in two terminals
 /// (the lesson's "Run it") to see which side stops, and where.
+/// hint-zh: 这一步是你的服务端和你的客户端一起跑。在两个终端里手动运行它们（讲解里 Run it
+/// 那一节），看看是哪一边停住了、停在哪里。
 #[test]
 fn step4_client_and_server_binaries_talk_to_each_other() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -338,6 +373,9 @@ fn step4_client_and_server_binaries_talk_to_each_other() -> Check {
 /// server: `read_typed_reply` (given) reads it, without its newline. Call it
 /// inside `stop.exit_on_stop_during("stopped by Ctrl-C before a reply was typed",
 /// read_typed_reply)` so that Ctrl-C at the prompt still ends the server.
+/// hint-zh: 加了 `--stdin` 时，`main` 的回复闭包返回的是在服务端敲入的那一行：`read_typed_reply`（
+/// 已经写好）负责读它，不带换行。要在 `stop.exit_on_stop_during("stopped by Ctrl-C before a
+/// reply was typed", read_typed_reply)` 里调用它，这样在提示符处按 Ctrl-C 也能让服务端结束。
 #[test]
 fn step5_with_stdin_the_server_replies_with_the_line_typed() -> Check {
     let mut server = Server::start(SERVER, &["127.0.0.1:0", "--stdin"])?;
@@ -361,6 +399,8 @@ fn step5_with_stdin_the_server_replies_with_the_line_typed() -> Check {
 /// hint: `serve_one` reads once into a buffer of RECV_SIZE (1024) bytes, as the
 /// tutorial's `recv(1024)`: a longer message is cut. No loop over reads, and no
 /// bigger buffer.
+/// hint-zh: `serve_one` 像教程的 `recv(1024)` 一样，只用 RECV_SIZE（1024）字节的缓冲区读一
+/// 次：更长的消息会被截断。不要循环读，也不要加大缓冲区。
 #[test]
 fn step6_a_message_over_1024_bytes_is_cut_to_its_first_1024() -> Check {
     // The tutorial's server reads once, at most 1024 bytes. The rest of a
@@ -388,9 +428,15 @@ fn step6_a_message_over_1024_bytes_is_cut_to_its_first_1024() -> Check {
 /// (RST): the client's read then fails with `ErrorKind::ConnectionReset`, after
 /// the bytes that did arrive. `request` returns those bytes with `reset: true`,
 /// not an error.
+/// hint-zh: 服务端关闭时如果还有字节没读，它的内核就会发出重置（RST）：客户端先收到已经到达
+/// 的字节，然后 read 失败，错误是 `ErrorKind::ConnectionReset`。`request` 要把这些字节连同
+/// `reset: true` 一起返回，而不是返回错误。
 /// hint: `match stream.read_to_end(&mut bytes) { Ok(_) => .., Err(e) if e.kind()
 /// == ErrorKind::ConnectionReset => Ok(Reply { bytes, reset: true }), Err(e) =>
 /// Err(e) }`: `read_to_end` keeps in `bytes` what it read before the error.
+/// hint-zh: `match stream.read_to_end(&mut bytes) { Ok(_) => .., Err(e) if e.kind() ==
+/// ErrorKind::ConnectionReset => Ok(Reply { bytes, reset: true }), Err(e) => Err(e) }`：出
+/// 错之前读到的内容，`read_to_end` 会留在 `bytes` 里。
 #[test]
 fn step6_request_returns_what_arrived_before_a_reset() -> Check {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -423,6 +469,8 @@ fn step6_request_returns_what_arrived_before_a_reset() -> Check {
 
 /// hint: The client binary is given: it prints the note when your `request`
 /// returns `reset: true`, and exits 0 because a reply arrived.
+/// hint-zh: 客户端程序是现成的：你的 `request` 返回 `reset: true` 时，它会打印那条说明，并
+/// 且因为收到了回复而以 0 退出。
 #[test]
 fn step6_the_client_explains_a_reset_after_a_long_message() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -448,6 +496,8 @@ fn step6_the_client_explains_a_reset_after_a_long_message() -> Check {
 /// hint: Bytes are bytes: write back exactly the bytes you read, with no
 /// `String::from_utf8` (or `from_utf8_lossy`) on the way. Print them with
 /// `kit::printable(&message)`, which escapes what could drive a terminal.
+/// hint-zh: 字节就是字节：读到什么就原样写回什么，中间不要经过 `String::from_utf8`（或
+/// `from_utf8_lossy`）。打印时用 `kit::printable(&message)`，它会转义那些可能操纵终端的字符。
 #[test]
 fn step6_non_utf8_bytes_come_back_exact_and_are_logged_escaped() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -473,6 +523,8 @@ fn step6_non_utf8_bytes_come_back_exact_and_are_logged_escaped() -> Check {
 
 /// hint: A read that returns 0 means the client closed. That is normal, not an
 /// error: reply nothing, close, and return `Ok(Some(..))` with an empty message.
+/// hint-zh: read 返回 0，说明客户端关闭了连接。这很正常，不是错误：什么也不回，关闭连接，返
+/// 回消息为空的 `Ok(Some(..))`。
 #[test]
 fn step6_a_client_that_closes_without_sending_is_not_an_error() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -494,6 +546,8 @@ fn step6_a_client_that_closes_without_sending_is_not_an_error() -> Check {
 /// hint: Return the bind error with `?`, saying what failed:
 /// `TcpListener::bind(&addr).context(format_args!("cannot listen on {addr}"))?`.
 /// `kit::run` prints it as one `error: ...` line with a hint and exits 1.
+/// hint-zh: 用 `?` 返回绑定失败的错误，并说明是什么失败了：`TcpListener::bind(&addr).context(format_args!("cannot
+/// listen on {addr}"))?`。`kit::run` 会把它打印成一行带提示的 `error: ...`，并以 1 退出。
 #[test]
 fn step7_port_in_use_is_one_error_line_and_exit_1() -> Check {
     let taken = TcpListener::bind("127.0.0.1:0")?;
@@ -514,6 +568,8 @@ fn step7_port_in_use_is_one_error_line_and_exit_1() -> Check {
 
 /// hint: The client binary is given; this fails if your `request` does not return
 /// `TcpStream::connect`'s error with `?` (an `unwrap()` panics instead).
+/// hint-zh: 客户端程序是现成的；如果你的 `request` 没有用 `?` 把 `TcpStream::connect` 的错
+/// 误返回出去（用 `unwrap()` 的话会 panic），这一步就会失败。
 #[test]
 fn step7_the_client_with_nothing_listening_exits_1() -> Check {
     let (_guard, addr) = closed_port()?;
@@ -529,6 +585,8 @@ fn step7_the_client_with_nothing_listening_exits_1() -> Check {
 /// hint: `cli.addr(DEFAULT_ADDR)?` refuses an address that is not HOST:PORT, and
 /// `cli.finish()?` an unknown flag: with `?`, both exit 2 through `kit::run`. Call
 /// them before binding.
+/// hint-zh: `cli.addr(DEFAULT_ADDR)?` 拒绝不是 HOST:PORT 形式的地址，`cli.finish()?` 拒绝不
+/// 认识的选项：有了 `?`，两者都经由 `kit::run` 以 2 退出。要在绑定之前调用它们。
 #[test]
 fn step7_a_bad_address_or_flag_exits_2_with_the_usage_line() -> Check {
     for args in [&["not-an-address"][..], &["127.0.0.1"], &["--no-such-flag"]] {
@@ -553,6 +611,8 @@ fn step7_a_bad_address_or_flag_exits_2_with_the_usage_line() -> Check {
 
 /// hint: `kit::run(HELP, ..)` prints HELP for `-h` and `--help` and exits 0:
 /// `main` must go through it.
+/// hint-zh: `kit::run(HELP, ..)` 遇到 `-h` 和 `--help` 会打印 HELP 并以 0 退出：`main` 必须
+/// 经过它。
 #[test]
 fn step7_help_exits_0_and_shows_an_example() -> Check {
     for exe in [SERVER, CLIENT] {
@@ -570,6 +630,8 @@ fn step7_help_exits_0_and_shows_an_example() -> Check {
 /// hint: After `accept()` returns, check `stop.requested()`: when a stop was
 /// requested, the connection is kit's wake-up call, not a client: return
 /// `Ok(None)`.
+/// hint-zh: `accept()` 返回之后，检查 `stop.requested()`：如果已经请求停止，这条连接就是
+/// kit 用来唤醒你的，不是客户端：返回 `Ok(None)`。
 #[test]
 fn step8_serve_one_returns_none_when_stopped_while_waiting() -> Check {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -591,6 +653,8 @@ fn step8_serve_one_returns_none_when_stopped_while_waiting() -> Check {
 /// hint: `main` calls `Stop::on_ctrl_c()?` and `stop.wake_accept(&listener)?`
 /// before it prints `listening on`, and prints a one-line summary when
 /// `serve_one` returns `None` (stopped).
+/// hint-zh: `main` 在打印 `listening on` 之前调用 `Stop::on_ctrl_c()?` 和
+/// `stop.wake_accept(&listener)?`；`serve_one` 返回 `None`（被停下了）时，打印一行总结。
 #[test]
 fn step8_ctrl_c_or_sigterm_while_waiting_for_a_client_exits_0_within_a_second() -> Check {
     for signal in ["INT", "TERM"] {
@@ -613,9 +677,13 @@ fn step8_ctrl_c_or_sigterm_while_waiting_for_a_client_exits_0_within_a_second() 
 /// hint: While `serve_one` waits in `read()`, Ctrl-C must wake it: before the read,
 /// `let _watch = stop.close_on_stop(&conn)?;` (Ctrl-C then shuts the connection
 /// down, and the read returns 0).
+/// hint-zh: `serve_one` 等在 `read()` 里时，Ctrl-C 必须能唤醒它：在 read 之前写 `let _watch
+/// = stop.close_on_stop(&conn)?;`（这样 Ctrl-C 会把这条连接 shutdown 掉，read 返回 0）。
 /// hint: That read returning 0 is not a client closing: after the read, check
 /// `stop.requested()` and return `Ok(None)`, so `main` says it stopped instead of
 /// "replied 0 bytes".
+/// hint-zh: 这时 read 返回 0 并不是客户端关闭了：read 之后检查 `stop.requested()`，返回
+/// `Ok(None)`，这样 `main` 说的是它停下了，而不是“replied 0 bytes”。
 #[test]
 fn step8_ctrl_c_while_a_client_is_connected_but_silent_exits_0() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;

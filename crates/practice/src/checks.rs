@@ -4,12 +4,19 @@
 //!
 //! ```text
 //! /// hint: the first hint, the most general.
+//! /// hint-zh: 第一条提示的中文，放在它的英文下面。
 //! /// hint: a more specific one; a hint may go on
 //! /// over several lines until a blank `///` line or the next `hint:`.
+//! /// hint-zh: 第二条的中文，同样可以
+//! /// 跨好几行。
 //! /// lesson: lessons/01-tcp-single.md#the-rust
 //! #[test]
 //! fn step1_serve_one_reads_once_and_echoes_the_message() -> Check {
 //! ```
+//!
+//! A `hint-zh:` is the Chinese of the `hint:` above it, shown instead of it
+//! when practice speaks Chinese ([`crate::lang`]); a hint without one is
+//! shown in English there too.
 
 /// One check (a `#[test]` function named `stepN_...`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +28,9 @@ pub struct CheckFn {
     pub line: usize,
     /// Hints, from general to specific.
     pub hints: Vec<String>,
+    /// The Chinese of each hint (`hint-zh:`), where written: as long as
+    /// `hints`.
+    pub hints_zh: Vec<Option<String>>,
     /// A lesson section of its own (`lesson:` line), if any.
     pub lesson: Option<String>,
 }
@@ -63,42 +73,92 @@ pub fn checks_in(file: &str, src: &str) -> Vec<CheckFn> {
             }
         }
         docs.reverse();
-        let (hints, lesson) = hints_of(&docs);
+        let (hints, hints_zh, lesson) = hints_of(&docs);
         out.push(CheckFn {
             name,
             rung,
             file: file.to_string(),
             line: n + 1,
             hints,
+            hints_zh,
             lesson,
         });
     }
     out
 }
 
-/// The `hint:` paragraphs and the `lesson:` line of a doc comment.
-fn hints_of(docs: &[&str]) -> (Vec<String>, Option<String>) {
+/// What the doc comment's line being read belongs to.
+#[derive(Clone, Copy, PartialEq)]
+enum Reading {
+    Nothing,
+    Hint,
+    Chinese,
+}
+
+/// The `hint:` paragraphs, the `hint-zh:` below each (if any), and the
+/// `lesson:` line of a doc comment.
+fn hints_of(docs: &[&str]) -> (Vec<String>, Vec<Option<String>>, Option<String>) {
     let mut hints: Vec<String> = Vec::new();
+    let mut hints_zh: Vec<Option<String>> = Vec::new();
     let mut lesson = None;
-    let mut in_hint = false;
+    let mut reading = Reading::Nothing;
     for doc in docs {
         let t = doc.trim();
         if let Some(h) = t.strip_prefix("hint:") {
             hints.push(h.trim().to_string());
-            in_hint = true;
+            hints_zh.push(None);
+            reading = Reading::Hint;
+        } else if let Some(h) = t.strip_prefix("hint-zh:") {
+            // The Chinese of the hint above; one before any hint is ignored.
+            reading = Reading::Nothing;
+            if let Some(last) = hints_zh.last_mut() {
+                *last = Some(h.trim().to_string());
+                reading = Reading::Chinese;
+            }
         } else if let Some(l) = t.strip_prefix("lesson:") {
             lesson = Some(l.trim().to_string());
-            in_hint = false;
+            reading = Reading::Nothing;
         } else if t.is_empty() {
-            in_hint = false;
-        } else if in_hint {
+            reading = Reading::Nothing;
+        } else if reading == Reading::Hint {
             if let Some(last) = hints.last_mut() {
                 last.push(' ');
                 last.push_str(t);
             }
+        } else if reading == Reading::Chinese
+            && let Some(Some(last)) = hints_zh.last_mut()
+        {
+            // Chinese runs on without a space between lines, unless a line
+            // ends or starts with a word of Latin letters or code.
+            let ascii_end = last.chars().next_back().is_some_and(|c| c.is_ascii());
+            let ascii_start = t.chars().next().is_some_and(|c| c.is_ascii());
+            if ascii_end || ascii_start {
+                last.push(' ');
+            }
+            last.push_str(t);
         }
     }
-    (hints, lesson)
+    (hints, hints_zh, lesson)
+}
+
+impl CheckFn {
+    /// Hint `k` (0-based) in the language practice speaks, and whether it is
+    /// the English one standing in for a Chinese one not written yet.
+    pub fn hint(&self, k: usize) -> Option<(String, bool)> {
+        self.hint_in(crate::lang::current(), k)
+    }
+
+    /// Hint `k` (0-based) in `lang`: see [`CheckFn::hint`].
+    pub fn hint_in(&self, lang: crate::lang::Lang, k: usize) -> Option<(String, bool)> {
+        let en = self.hints.get(k)?.clone();
+        if lang == crate::lang::Lang::En {
+            return Some((en, false));
+        }
+        match self.hints_zh.get(k).cloned().flatten() {
+            Some(zh) => Some((zh, false)),
+            None => Some((en, true)),
+        }
+    }
 }
 
 /// The rungs of a set of checks, sorted, each once.
@@ -127,8 +187,12 @@ mod tests {
         let src = "\
 /// Some words about the check.
 ///
+/// hint-zh: ignored: no hint above it
 /// hint: first, general
 /// and continued.
+/// hint-zh: 第一条，概括地说，
+/// 接着说
+/// `code` 也行。
 /// hint: second
 ///
 /// Not a hint.
@@ -146,10 +210,30 @@ fn step4_bare() {}
         assert_eq!(checks.len(), 2);
         assert_eq!(checks[0].name, "step3_does_a_thing");
         assert_eq!(checks[0].rung, 3);
-        assert_eq!(checks[0].line, 10);
+        assert_eq!(checks[0].line, 14);
         assert_eq!(checks[0].hints, ["first, general and continued.", "second"]);
+        assert_eq!(
+            checks[0].hints_zh,
+            [
+                Some("第一条，概括地说，接着说 `code` 也行。".to_string()),
+                None
+            ]
+        );
         assert_eq!(checks[0].lesson.as_deref(), Some("lessons/01-x.md#y"));
         assert!(checks[1].hints.is_empty());
+        use crate::lang::Lang;
+        assert_eq!(
+            checks[0].hint_in(Lang::Zh, 0),
+            Some(("第一条，概括地说，接着说 `code` 也行。".to_string(), false))
+        );
+        assert_eq!(
+            checks[0].hint_in(Lang::Zh, 1),
+            Some(("second".to_string(), true))
+        );
+        assert_eq!(
+            checks[0].hint_in(Lang::En, 0),
+            Some(("first, general and continued.".to_string(), false))
+        );
         assert_eq!(rungs(&checks), [3, 4]);
     }
 }

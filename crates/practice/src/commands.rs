@@ -245,6 +245,7 @@ pub fn check(ws: &Workspace, n: u32, cargo: &Cargo, out: &mut dyn Write) -> io::
                 file: String::new(),
                 line: 0,
                 hints: Vec::new(),
+                hints_zh: Vec::new(),
                 lesson: None,
             });
         let output = failed
@@ -268,7 +269,7 @@ pub fn check(ws: &Workspace, n: u32, cargo: &Cargo, out: &mut dyn Write) -> io::
     }
     if let Some((check, failure)) = &result.failing {
         writeln!(out)?;
-        describe_failure(&stage, &sites, check, failure, out)?;
+        describe_failure(ws, &stage, &sites, check, failure, out)?;
     } else if result.all_pass() {
         writeln!(out)?;
         if ws.started(&stage) {
@@ -291,6 +292,7 @@ pub fn check(ws: &Workspace, n: u32, cargo: &Cargo, out: &mut dyn Write) -> io::
 }
 
 fn describe_failure(
+    ws: &Workspace,
     stage: &Stage,
     sites: &[Site],
     check: &CheckFn,
@@ -319,6 +321,7 @@ fn describe_failure(
         }
     }
     if !lesson.is_empty() {
+        let lesson = crate::lang::lesson_link(&ws.root, &lesson);
         writeln!(out, "  {}", m::lesson(&lesson))?;
     }
     writeln!(out, "  {}", m::hint_available(n, check.hints.len()))?;
@@ -413,20 +416,25 @@ pub fn hint(ws: &Workspace, n: u32, cargo: &Cargo, out: &mut dyn Write) -> io::R
     let all_checks = ws.checks(&stage)?;
     let check = all_checks.iter().find(|c| c.name == name);
     let rung = check.map_or_else(|| checks::rung_of(&name).unwrap_or(0), |c| c.rung);
-    let hints = check.map(|c| c.hints.clone()).unwrap_or_default();
-    if hints.is_empty() {
+    let count = check.map_or(0, |c| c.hints.len());
+    let Some(check) = check.filter(|_| count > 0) else {
         let sites = ws.sites(&stage)?;
         let lesson = lesson_for(&stage, &sites, check, rung);
+        let lesson = crate::lang::lesson_link(&ws.root, &lesson);
         writeln!(out, "{}", m::no_hints(n, &name, &lesson))?;
         return Ok(());
-    }
-    let k = progress.next_hint(n, &name).min(hints.len());
+    };
+    let k = progress.next_hint(n, &name).min(count);
     progress.save(ws)?;
-    writeln!(out, "{}", m::hint_header(n, rung, &name, k, hints.len()))?;
-    for line in wrap(&hints[k - 1], 88) {
+    writeln!(out, "{}", m::hint_header(n, rung, &name, k, count))?;
+    let (text, untranslated) = check.hint(k - 1).unwrap_or_default();
+    if untranslated {
+        writeln!(out, "  {}", m::hint_in_english())?;
+    }
+    for line in wrap(&text, 88) {
         writeln!(out, "  {line}")?;
     }
-    if k < hints.len() {
+    if k < count {
         writeln!(out, "{}", m::hint_more())?;
     } else {
         writeln!(out, "{}", m::hint_last(n))?;
@@ -434,17 +442,56 @@ pub fn hint(ws: &Workspace, n: u32, cargo: &Cargo, out: &mut dyn Write) -> io::R
     Ok(())
 }
 
+/// A character a terminal shows two columns wide (Chinese), where a line
+/// may break without a space.
+fn wide(c: char) -> bool {
+    c as u32 >= 0x1100
+}
+
+/// Punctuation a line should not start with (Chinese typesetting).
+fn no_break_before(c: char) -> bool {
+    "，。、：；！？）」』》".contains(c)
+}
+
+/// `text` in lines of at most `width` columns: broken at spaces, and in
+/// Chinese between any two characters (not before a comma or a stop).
 fn wrap(text: &str, width: usize) -> Vec<String> {
+    // Units: a word of narrow characters, or one wide character; with
+    // whether a space came before it.
+    let mut units: Vec<(String, usize, bool)> = Vec::new();
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = true;
+        } else if wide(c) {
+            units.push((c.to_string(), 2, space));
+            space = false;
+        } else {
+            match units.last_mut() {
+                Some((word, w, _)) if !space && !word.chars().any(wide) => {
+                    word.push(c);
+                    *w += 1;
+                }
+                _ => units.push((c.to_string(), 1, space)),
+            }
+            space = false;
+        }
+    }
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+    let mut columns = 0;
+    for (unit, w, space) in units {
+        let gap = usize::from(space && !line.is_empty());
+        let first = unit.chars().next().unwrap_or(' ');
+        if !line.is_empty() && columns + gap + w > width && !no_break_before(first) {
             lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
+            columns = 0;
+        } else if gap == 1 {
             line.push(' ');
+            columns += 1;
         }
-        line.push_str(word);
+        line.push_str(&unit);
+        columns += w;
     }
     if !line.is_empty() {
         lines.push(line);
@@ -498,12 +545,23 @@ fn rung_summary(rungs: &[u32], results: &BTreeMap<u32, Outcome>) -> String {
         (Some(a), Some(b)) => parts.push(format!("{a}-{b} {}", m::not_run())),
         _ => {}
     }
-    parts.join(", ")
+    parts.join(m::list_comma())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_between_chinese_characters() {
+        assert_eq!(wrap("one two three", 8), ["one two", "three"]);
+        assert_eq!(
+            wrap("用 `read` 读一次，就是教程的 recv(1024)。", 14),
+            ["用 `read` 读一", "次，就是教程的", "recv(1024)。"]
+        );
+        // No line starts with a comma.
+        assert_eq!(wrap("一二三，四", 6), ["一二三，", "四"]);
+    }
 
     #[test]
     fn the_rung_summary_folds_the_rungs_not_run() {

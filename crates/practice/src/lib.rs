@@ -8,6 +8,7 @@ pub mod checks;
 pub mod commands;
 pub mod diff;
 pub mod exercise;
+pub mod lang;
 pub mod messages;
 pub mod progress;
 pub mod run;

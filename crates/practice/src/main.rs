@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use kit::{Error, Result};
 use practice::commands;
+use practice::lang::{self, Lang};
 use practice::messages as m;
 use practice::progress::Progress;
 use practice::run::Cargo;
@@ -18,9 +19,15 @@ fn main() -> ExitCode {
     // A check that fails is not an error of the tool, but a script (the
     // self-check in CI) needs it in the exit code: 1, with no `error:` line.
     let mut failed = false;
-    let code = kit::run(m::HELP, |cli| {
+    // Before the command line is parsed, so that `--help` speaks it too.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    lang::set(Lang::from_args_and_env(&args));
+    let code = kit::run(m::help(), |cli| {
         let yes = cli.flag("--yes") || cli.flag("-y");
         let all = cli.flag("--all");
+        if let Some(value) = cli.value::<String>("--lang")? {
+            Lang::parse(&value).ok_or_else(|| Error::Usage(m::bad_lang(&value)))?;
+        }
         let words = cli.words();
         cli.finish()?;
         let ws = Workspace::find()
