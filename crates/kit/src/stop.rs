@@ -22,6 +22,7 @@
 //! status 1 and says so, instead of hanging or pretending all went well. A
 //! second Ctrl-C exits at once.
 
+use std::fs::File;
 use std::io;
 use std::net::{
     IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket,
@@ -50,6 +51,8 @@ struct Inner {
     /// Set while the program waits on something no socket trick can wake
     /// (a person typing at a prompt): Ctrl-C then prints this and exits 0.
     exit_line: Mutex<Option<String>>,
+    /// A descriptor kept open for the wake-up (see [`Stop::keep_in_reserve`]).
+    reserve: Mutex<Option<File>>,
 }
 
 #[derive(Default)]
@@ -110,6 +113,9 @@ impl Stop {
             self.inner.requested.store(true, Ordering::SeqCst);
             std::mem::take(&mut *w)
         };
+        // Connecting takes a file descriptor: a server that has none left
+        // closes the one it kept for this moment.
+        drop(lock(&self.inner.reserve).take());
         for addr in wakers.listeners {
             wake_accept(addr);
         }
@@ -179,6 +185,14 @@ impl Stop {
         }
     }
 
+    /// Keeps `spare` (any open file, `/dev/null` say) open until a stop is
+    /// requested, then closes it just before the wake-ups: a server that ran
+    /// out of file descriptors (`accept` failing with "Too many open files")
+    /// still has one for the connection that wakes its `accept()`.
+    pub fn keep_in_reserve(&self, spare: File) {
+        *lock(&self.inner.reserve) = Some(spare);
+    }
+
     /// Runs `wait`, a wait on something no socket trick can wake (reading a
     /// line a person types), so that Ctrl-C during it prints `summary` and
     /// exits 0 at once, as Ctrl-C at Python's `input()` prompt would end it.
@@ -190,18 +204,18 @@ impl Stop {
     }
 
     fn set_exit_line(&self, line: Option<String>) {
-        *self
-            .inner
-            .exit_line
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = line;
+        *lock(&self.inner.exit_line) = line;
     }
 
     fn wakers(&self) -> MutexGuard<'_, Wakers> {
-        // A panic while holding this lock cannot leave the lists half-updated
-        // in a way that matters, so a poisoned lock is still usable.
-        self.inner.wakers.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.inner.wakers)
     }
+}
+
+/// A panic while holding one of these locks cannot leave what it guards
+/// half-updated in a way that matters, so a poisoned lock is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Keeps a stream registered with [`Stop::close_on_stop`] until dropped.
@@ -322,6 +336,51 @@ mod tests {
         let _watch = stop.close_on_stop_shared(&conn);
         stop.request();
         assert_eq!((&*conn).read(&mut [0; 8])?, 0);
+        Ok(())
+    }
+
+    /// With no file descriptor left, `request` still wakes `accept()`: it
+    /// closes the one kept in reserve first. Run in a child process (this
+    /// test binary again, this test alone) whose limit `ulimit -n` lowers,
+    /// so the other tests keep their descriptors.
+    #[cfg(unix)]
+    #[test]
+    fn with_no_descriptor_left_the_reserve_still_wakes_accept() -> io::Result<()> {
+        const INNER: &str = "KIT_TEST_NO_DESCRIPTOR_LEFT";
+        if std::env::var_os(INNER).is_none() {
+            let out = std::process::Command::new("sh")
+                .args(["-c", r#"ulimit -n 32 && exec "$0" "$@""#])
+                .arg(std::env::current_exe()?)
+                .args([
+                    "--exact",
+                    "stop::tests::with_no_descriptor_left_the_reserve_still_wakes_accept",
+                ])
+                .env(INNER, "1")
+                .output()?;
+            let said = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success() && said.contains("1 passed"), "{said}");
+            return Ok(());
+        }
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let stop = Stop::new();
+        stop.wake_accept(&listener)?;
+        stop.keep_in_reserve(File::open("/dev/null")?);
+        let mut hog = Vec::new();
+        while let Ok(file) = File::open("/dev/null") {
+            hog.push(file);
+        }
+        assert!(
+            TcpStream::connect(listener.local_addr()?).is_err(),
+            "no descriptor should be left for a connection"
+        );
+        stop.request();
+        // One free for accept() itself; the wake-up connection must wait.
+        hog.pop();
+        listener.set_nonblocking(true)?;
+        assert!(
+            listener.accept().is_ok(),
+            "request() closes the reserve, so its wake-up connection is made"
+        );
         Ok(())
     }
 
