@@ -116,11 +116,18 @@ impl Conversation {
 /// hint: `converse` is the tutorial's 通信循环 (the loop of messages): `loop {
 /// let n = conn.read(&mut buf)?; ... conn.write_all(&buf[..n])?; }`, with
 /// `buf` an array of RECV_SIZE (1024) bytes.
+/// hint-zh: `converse` 就是教程里的通信循环（一条消息接一条消息的那个循环）：`loop { let n =
+/// conn.read(&mut buf)?; ... conn.write_all(&buf[..n])?; }`，其中 `buf` 是一个
+/// RECV_SIZE（1024）字节的数组。
 /// hint: A read that returns 0 means the client closed its side: `if n == 0 {
 /// return Ok(End::Closed); }`, the tutorial's `if not data: break`. Without it
 /// `read` returns 0 again at once, every time: the loop spins for ever.
+/// hint-zh: 读到 0 个字节，说明客户端关闭了它那一端：`if n == 0 { return Ok(End::Closed); }`，也就
+/// 是教程里的 `if not data: break`。少了它，`read` 每次都会立刻再返回 0：循环就永远空转下去。
 /// hint: Write back `&buf[..n]`, the bytes this read returned: `buf` itself
 /// is 1024 bytes, most of them left over from nothing.
+/// hint-zh: 写回的是 `&buf[..n]`，也就是这一次读到的字节：`buf` 本身有 1024 字节，其中大部分根本没
+/// 被填过。
 #[test]
 fn step1_converse_echoes_a_message_and_ends_when_the_client_closes() -> Check {
     let mut talk = Conversation::start(Reply::Echo)?;
@@ -142,6 +149,8 @@ fn step1_converse_echoes_a_message_and_ends_when_the_client_closes() -> Check {
 
 /// hint: Bytes are bytes: write back exactly what you read, with no
 /// `String::from_utf8` (or `from_utf8_lossy`) on the way.
+/// hint-zh: 字节就是字节：读到什么就原样写回什么，中间不要经过 `String::from_utf8`（或
+/// `from_utf8_lossy`）。
 #[test]
 fn step1_converse_echoes_any_bytes_exactly_not_only_text() -> Check {
     let mut talk = Conversation::start(Reply::Echo)?;
@@ -154,6 +163,8 @@ fn step1_converse_echoes_any_bytes_exactly_not_only_text() -> Check {
 /// hint: After one answer, read again from the same client: the loop goes on
 /// until the client sends `q` or closes. Returning after the first write ends
 /// the conversation.
+/// hint-zh: 回答一次之后，接着从同一个客户端读：循环要一直进行到客户端发来 `q` 或者关闭连接。第一次
+/// 写完就返回，对话就提前结束了。
 #[test]
 fn step1_the_conversation_goes_on_until_the_client_leaves() -> Check {
     let mut talk = Conversation::start(Reply::Echo)?;
@@ -169,6 +180,8 @@ fn step1_the_conversation_goes_on_until_the_client_leaves() -> Check {
 
 /// hint: One read returns at most 1024 bytes here, so a 10,000-byte message
 /// takes ten reads or more: answer each read as it comes, in order.
+/// hint-zh: 这里一次读最多返回 1024 字节，所以 10,000 字节的消息至少要读十次：每读到一次就回答一
+/// 次，按顺序来。
 #[test]
 fn step1_a_message_longer_than_one_read_is_echoed_whole() -> Check {
     let mut talk = Conversation::start(Reply::Echo)?;
@@ -179,9 +192,13 @@ fn step1_a_message_longer_than_one_read_is_echoed_whole() -> Check {
 /// hint: A read that is `q` ends the conversation, with no echo: `return
 /// Ok(End::Quit)`. The tutorial's client strips the line first; ours sends
 /// `q`, `nc` sends `q\n`, and a Windows `nc` `q\r\n`.
+/// hint-zh: 读到的是 `q`，就结束对话，而且不回显：`return Ok(End::Quit)`。教程的客户端会先把这一行
+/// strip 一下；我们的客户端发的是 `q`，`nc` 发的是 `q\n`，Windows 上的 `nc` 发的是 `q\r\n`。
 /// hint: Compare the read with its whitespace trimmed: `if
 /// data.trim_ascii() == b"q"`. Only `q` itself: `quit` is a message like any
 /// other.
+/// hint-zh: 把读到的内容去掉首尾空白再比较：`if data.trim_ascii() == b"q"`。只认 `q` 本身：`quit`
+/// 和别的消息一样，只是一条普通消息。
 #[test]
 fn step1_q_ends_the_conversation_without_an_echo() -> Check {
     let mut talk = Conversation::start(Reply::Echo)?;
@@ -209,6 +226,7 @@ fn step1_q_ends_the_conversation_without_an_echo() -> Check {
 
 /// hint: What came before the client's close is still a message: answer it,
 /// then the next read returns 0 and the conversation ends.
+/// hint-zh: 客户端关闭之前发来的内容仍然是一条消息：先回答它，然后下一次读返回 0，对话才结束。
 #[test]
 fn step1_the_last_message_before_a_close_is_still_echoed() -> Check {
     let mut talk = Conversation::start(Reply::Echo)?;
@@ -227,10 +245,15 @@ fn step1_the_last_message_before_a_close_is_still_echoed() -> Check {
 /// hint: `serve` is the tutorial's 链接循环 (the loop of connections): `loop {
 /// let (conn, peer) = listener.accept()?; ... }`, and for each client
 /// `converse(conn, peer, stop, reply)`.
+/// hint-zh: `serve` 就是教程里的链接循环（一个连接接一个连接的那个循环）：`loop { let (conn, peer)
+/// = listener.accept()?; ... }`，对每个客户端调用 `converse(conn, peer, stop, reply)`。
 /// hint: After `accept`, check `stop.requested()` (Ctrl-C's wake-up is a
 /// connection too: then `break`), count the client, print `connection from
 /// {peer}`, converse, and log how it ended: `println!("{peer}: {}",
 /// describe(&ended, stop))`.
+/// hint-zh: `accept` 之后，先看 `stop.requested()`（Ctrl-C 的唤醒也是一条连接：这时就 `break`），再
+/// 给客户端计数，打印 `connection from {peer}`，进行对话，最后记下对话是怎么结束
+/// 的：`println!("{peer}: {}", describe(&ended, stop))`。
 #[test]
 fn step2_the_server_listens_and_answers_a_client() -> Check {
     let server = start()?;
@@ -248,6 +271,8 @@ fn step2_the_server_listens_and_answers_a_client() -> Check {
 
 /// hint: After a conversation, `serve` goes back to `accept()` for the next
 /// client: the outer loop. Returning after one client ends the server.
+/// hint-zh: 一场对话结束后，`serve` 回到 `accept()` 去接待下一个客户端：这就是外层循环。服务完一个
+/// 客户端就返回，服务端也就跟着结束了。
 #[test]
 fn step2_serves_the_next_client_after_one_leaves() -> Check {
     let server = start()?;
@@ -268,6 +293,8 @@ fn step2_serves_the_next_client_after_one_leaves() -> Check {
 /// hint: Stage 2 serves one client at a time: `serve` calls `converse` and
 /// waits for it to end before it accepts the next. No threads yet: they are
 /// stage 3.
+/// hint-zh: 第 2 阶段一次只服务一个客户端：`serve` 调用 `converse`，等它结束，才接受下一个。这里还
+/// 没有线程：线程是第 3 阶段的事。
 #[test]
 fn step2_a_second_client_waits_until_the_first_leaves() -> Check {
     let server = start()?;
@@ -303,9 +330,14 @@ fn step2_a_second_client_waits_until_the_first_leaves() -> Check {
 /// hint: An error in one conversation (here a reset: the client closed with
 /// our echo unread) is about that client only. `serve` logs it and goes back
 /// to `accept()`, as the tutorial's `except ConnectionResetError: break`.
+/// hint-zh: 一场对话里出的错（这里是重置：客户端没读我们的回显就关闭了）只关乎那一个客户端。`serve`
+/// 把它记进日志，然后回到 `accept()`，就像教程里的 `except ConnectionResetError: break`。
 /// hint: Not `converse(conn, peer, stop, reply)?`: the `?` returns the error
 /// from `serve`, and the server exits. Keep the result and log it: `let ended
 /// = converse(..); println!("{peer}: {}", describe(&ended, stop));`.
+/// hint-zh: 不要写 `converse(conn, peer, stop, reply)?`：`?` 会把错误从 `serve` 返回出去，服务端就
+/// 退出了。把结果留下来，记进日志：`let ended = converse(..); println!("{peer}: {}",
+/// describe(&ended, stop));`。
 #[test]
 fn step2_a_client_that_resets_does_not_stop_the_server() -> Check {
     let server = start()?;
@@ -331,9 +363,14 @@ fn start_typing() -> Result<Server, Fail> {
 /// hint: `typed_reply` is the tutorial's `input()`: print a prompt (no
 /// newline, then `io::stdout().flush()`), read one line from stdin, and
 /// return it without its line ending.
+/// hint-zh: `typed_reply` 就是教程里的 `input()`：打印一个提示符（不换行，然后
+/// `io::stdout().flush()`），从标准输入读一行，去掉行尾的换行符后返回。
 /// hint: `let mut stdin = io::stdin().lock();` then `stdin.read_line(&mut
 /// line)`, inside `stop.exit_on_stop_during("stopped by Ctrl-C at the reply
 /// prompt", || ..)`; return `line.trim_end_matches(['\n', '\r'])` as bytes.
+/// hint-zh: 先 `let mut stdin = io::stdin().lock();`，再在 `stop.exit_on_stop_during("stopped by
+/// Ctrl-C at the reply prompt", || ..)` 里调用 `stdin.read_line(&mut line)`；把
+/// `line.trim_end_matches(['\n', '\r'])` 作为字节返回。
 #[test]
 fn step3_with_stdin_each_reply_is_the_line_typed_at_the_server() -> Check {
     let mut server = start_typing()?;
@@ -367,6 +404,8 @@ fn step3_with_stdin_each_reply_is_the_line_typed_at_the_server() -> Check {
 /// hint: The prompt names whose message it answers, and quotes it: `print!("reply
 /// to {peer} ({})> ", preview(data))`. In stage 3 several clients wait for
 /// you, and the prompt is how you know which one the next line goes to.
+/// hint-zh: 提示符要写明在回答谁的消息，并引用这条消息：`print!("reply to {peer} ({})> ",
+/// preview(data))`。到了第 3 阶段，会有好几个客户端同时等着你，你得靠提示符才知道下一行会交给谁。
 #[test]
 fn step3_the_prompt_says_whose_message_it_answers() -> Check {
     let server = start_typing()?;
@@ -385,8 +424,11 @@ fn step3_the_prompt_says_whose_message_it_answers() -> Check {
 /// hint: An empty line would send 0 bytes, which is nothing at all: the client
 /// waits for a reply that never comes (the tutorial's client bug, from the
 /// server's side). Ask again instead.
+/// hint-zh: 空行会发出 0 个字节，也就是什么都没发：客户端会一直等一个永远不来的回复（就是教程客户端
+/// 的那个 bug，只是换到了服务端这边）。应该再问一次。
 /// hint: Loop in `typed_reply`: prompt, read a line, and return it only when
 /// `!typed.is_empty()`.
+/// hint-zh: 在 `typed_reply` 里循环：打印提示符，读一行，只有 `!typed.is_empty()` 时才返回。
 #[test]
 fn step3_an_empty_typed_line_is_not_sent_and_the_server_asks_again() -> Check {
     let mut server = start_typing()?;
@@ -409,6 +451,9 @@ fn step3_an_empty_typed_line_is_not_sent_and_the_server_asks_again() -> Check {
 /// hint: `read_line` returning 0 means stdin is closed: no reply can ever be
 /// typed. Return an error (`ErrorKind::UnexpectedEof`, saying so): that ends
 /// this conversation, and `serve` logs it and takes the next client.
+/// hint-zh: `read_line` 返回 0，说明标准输入关闭了：再也敲不了回复。返回一个错误
+/// （`ErrorKind::UnexpectedEof`，并说明原因）：这会结束这场对话，`serve` 把它记进日志，然后接待下一
+/// 个客户端。
 #[test]
 fn step3_stdin_closed_ends_that_conversation_not_the_server() -> Check {
     let mut server = start_typing()?;
@@ -487,8 +532,12 @@ fn round_trip_to(addr: &str, message: &'static [u8]) -> Result<Vec<u8>, Fail> {
 
 /// hint: `round_trip` is the tutorial's client loop body: `write_all` the
 /// message (Python's `send`), then read the reply (`recv`).
+/// hint-zh: `round_trip` 就是教程客户端那个循环的循环体：用 `write_all` 发出消息（Python 的
+/// `send`），然后读回复（`recv`）。
 /// hint: `stream.write_all(message)?;` then a first `stream.read(&mut buf)?`
 /// into a buffer of RECV_SIZE bytes: this read waits as long as it takes.
+/// hint-zh: 先 `stream.write_all(message)?;`，再第一次 `stream.read(&mut buf)?`，读进一个 RECV_SIZE
+/// 字节的缓冲区：这一次读要等多久就等多久。
 #[test]
 fn step4_round_trip_sends_the_message_and_returns_the_reply() -> Check {
     let addr = other_server(|message| message.to_vec())?;
@@ -504,10 +553,15 @@ fn step4_round_trip_sends_the_message_and_returns_the_reply() -> Check {
 /// hint: One `read` returns what has arrived so far, not "the reply": the
 /// tutorial's `recv(1024)` takes the first 1024 bytes of a 3000-byte echo and
 /// leaves the rest to pass for the reply to the next line.
+/// hint-zh: 一次 `read` 返回的是目前已经到达的数据，而不是“整个回复”：教程的 `recv(1024)` 拿到一个
+/// 3000 字节回显的前 1024 字节，剩下的就被当成了下一行的回复。
 /// hint: After the first read, keep reading while more comes: set a read
 /// timeout of REPLY_QUIET and read until the reply is as long as the message,
 /// a read returns 0, or one times out (`ErrorKind::WouldBlock` on Unix,
 /// `TimedOut` on Windows).
+/// hint-zh: 第一次读之后，只要还有数据来，就接着读：设一个 REPLY_QUIET 的读超时，一直读到回复和消息
+/// 一样长、某次读返回 0，或者某次读超时（Unix 上是 `ErrorKind::WouldBlock`，Windows 上是
+/// `TimedOut`）。
 #[test]
 fn step4_round_trip_returns_a_long_reply_whole_not_one_recv_of_it() -> Check {
     // A 3000-byte echo needs at least three reads of 1024 bytes.
@@ -525,8 +579,12 @@ fn step4_round_trip_returns_a_long_reply_whole_not_one_recv_of_it() -> Check {
 /// hint: However big the buffer, one read returns only what has arrived: here
 /// the reply comes in two writes a moment apart, and the second part is the
 /// start of nothing else.
+/// hint-zh: 缓冲区再大，一次读也只返回已经到达的数据：这里的回复分两次写出，中间隔了一小会儿，而第
+/// 二部分并不是另一个回复的开头。
 /// hint: Keep reading after the first read, each read waiting at most
 /// REPLY_QUIET (100 ms): `stream.set_read_timeout(Some(REPLY_QUIET))?`.
+/// hint-zh: 第一次读之后接着读，每次最多等 REPLY_QUIET（100 毫
+/// 秒）：`stream.set_read_timeout(Some(REPLY_QUIET))?`。
 #[test]
 fn step4_round_trip_returns_a_reply_that_comes_in_two_parts_whole() -> Check {
     // Well within REPLY_QUIET, and far longer than a read takes to return.
@@ -547,9 +605,13 @@ fn step4_round_trip_returns_a_reply_that_comes_in_two_parts_whole() -> Check {
 
 /// hint: A reply typed at the server may be shorter than the message: waiting
 /// for as many bytes as you sent (`read_exact`) waits for bytes that never come.
+/// hint-zh: 在服务端敲入的回复可能比消息短：等着收回和发出去一样多的字节（`read_exact`），等的是永
+/// 远不会来的字节。
 /// hint: Stop reading when the server has been quiet for REPLY_QUIET: with
 /// `set_read_timeout(Some(REPLY_QUIET))`, a read that fails with
 /// `ErrorKind::WouldBlock` (or `TimedOut`) ends the reply.
+/// hint-zh: 服务端安静了 REPLY_QUIET 就停止读：设了 `set_read_timeout(Some(REPLY_QUIET))` 之后，一
+/// 次以 `ErrorKind::WouldBlock`（或 `TimedOut`）失败的读，就标志着回复结束。
 #[test]
 fn step4_round_trip_returns_a_reply_shorter_than_the_message() -> Check {
     // A person at the server typed "ok" in answer to a longer message.
@@ -566,6 +628,8 @@ fn step4_round_trip_returns_a_reply_shorter_than_the_message() -> Check {
 /// hint: A reply may also be longer than the message: read until the server
 /// goes quiet, not until as many bytes as were sent came back. Stop early
 /// only when the reply is exactly as long as the message (an echo, whole).
+/// hint-zh: 回复也可能比消息长：要读到服务端安静下来为止，而不是读到收回的字节和发出去的一样多为
+/// 止。只有回复和消息正好一样长时（一个完整的回显），才提前停下。
 #[test]
 fn step4_round_trip_returns_a_reply_longer_than_the_message_whole() -> Check {
     let addr = other_server(|_| vec![b'y'; 2500])?;
@@ -581,8 +645,11 @@ fn step4_round_trip_returns_a_reply_longer_than_the_message_whole() -> Check {
 /// hint: An echo is whole when it is exactly as long as the message: nothing
 /// more is coming, so stop reading at once. Waiting for REPLY_QUIET after every
 /// reply makes every echo print 100 ms late.
+/// hint-zh: 回复和消息正好一样长时，回显就完整了：不会再有别的了，所以马上停止读。要是每个回复之后
+/// 都等一个 REPLY_QUIET，每个回显都会晚 100 毫秒才打印。
 /// hint: `while reply.len() != message.len() { .. }` around the reads after
 /// the first.
+/// hint-zh: 在第一次读之后的那些读外面套上 `while reply.len() != message.len() { .. }`。
 #[test]
 fn step4_round_trip_returns_an_echo_at_once_without_waiting_for_quiet() -> Check {
     const ECHOES: u32 = 20;
@@ -606,9 +673,12 @@ fn step4_round_trip_returns_an_echo_at_once_without_waiting_for_quiet() -> Check
 
 /// hint: The first read waits as long as it takes: a person may be typing the
 /// reply. Only the reads after it wait at most REPLY_QUIET.
+/// hint-zh: 第一次读要等多久就等多久：也许有人正在敲回复。只有之后的那些读，才最多等 REPLY_QUIET。
 /// hint: `stream.set_read_timeout(None)?` before the first read, and again
 /// before returning, so the next `round_trip` on this connection (and any
 /// other read) is not cut short by your REPLY_QUIET.
+/// hint-zh: 在第一次读之前 `stream.set_read_timeout(None)?`，返回之前再设一次，这样这条连接上的下一
+/// 次 `round_trip`（以及其他任何读）就不会被你的 REPLY_QUIET 提前打断。
 #[test]
 fn step4_round_trip_waits_for_a_reply_that_takes_its_time() -> Check {
     // Three times REPLY_QUIET: a person typing, quickly.
@@ -649,6 +719,8 @@ fn step4_round_trip_waits_for_a_reply_that_takes_its_time() -> Check {
 /// hint: A first read that returns 0 means the server closed instead of
 /// replying: that is not an empty reply. Return an error
 /// (`ErrorKind::UnexpectedEof`, "the server closed the connection").
+/// hint-zh: 第一次读就返回 0，说明服务端没有回复就关闭了：这不是一个空回复。返回一个错误
+/// （`ErrorKind::UnexpectedEof`，"the server closed the connection"）。
 #[test]
 fn step4_round_trip_reports_a_server_that_closes_instead_of_replying() -> Check {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -670,6 +742,8 @@ fn step4_round_trip_reports_a_server_that_closes_instead_of_replying() -> Check 
 /// hint: Only a quiet server (a read that times out: `WouldBlock` or
 /// `TimedOut`) ends a reply normally. Any other error, a reset say, is
 /// returned: `Err(e) => return Err(e)`.
+/// hint-zh: 只有服务端安静了（一次读超时：`WouldBlock` 或 `TimedOut`），回复才算正常结束。其他任何
+/// 错误，比如重置，都要返回：`Err(e) => return Err(e)`。
 #[test]
 fn step4_round_trip_reports_a_reset_in_the_middle_of_a_reply() -> Check {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -697,6 +771,8 @@ fn step4_round_trip_reports_a_reset_in_the_middle_of_a_reply() -> Check {
 /// hint: The client binary is given; it calls your `round_trip` for each line
 /// and prints the reply. If this fails and the `round_trip` checks above
 /// pass, run it by hand against your server (the lesson's "Run it").
+/// hint-zh: 客户端程序是现成的；它对每一行调用你的 `round_trip`，打印回复。如果这一步失败，而上面那
+/// 些 `round_trip` 的检查都通过了，就手动让它和你的服务端对话（讲解里的“运行”一节）。
 #[test]
 fn step4_the_client_sends_each_line_and_prints_each_reply() -> Check {
     let server = start()?;
@@ -716,6 +792,8 @@ fn step4_the_client_sends_each_line_and_prints_each_reply() -> Check {
 
 /// hint: Each line typed is answered before the next is read: `round_trip`
 /// returns as soon as the echo is whole, with no wait for REPLY_QUIET.
+/// hint-zh: 敲入的每一行，都要在读下一行之前得到回答：回显一完整，`round_trip` 就返回，不等
+/// REPLY_QUIET。
 #[test]
 fn step4_the_client_talks_as_you_type() -> Check {
     let server = start()?;
@@ -738,6 +816,8 @@ fn step4_the_client_talks_as_you_type() -> Check {
 /// hint: Against a server whose replies are typed (the tutorial's), every
 /// reply is shorter or longer than the line: `round_trip` must stop when the
 /// server goes quiet.
+/// hint-zh: 对着回复由人敲入的服务端（教程的那个），每个回复都比那一行短或者长：服务端一安静下
+/// 来，`round_trip` 就必须停下。
 #[test]
 fn step4_the_client_prints_replies_of_any_length_and_never_hangs() -> Check {
     let addr = other_server(|message| match message.trim_ascii() {
@@ -763,8 +843,12 @@ fn step4_the_client_prints_replies_of_any_length_and_never_hangs() -> Check {
 /// hint: `converse` registers its connection with `let _watch =
 /// stop.close_on_stop(&conn)?;` before it reads: on Ctrl-C, `kit::Stop` shuts
 /// it down, and the read blocked on it returns 0.
+/// hint-zh: `converse` 在读之前用 `let _watch = stop.close_on_stop(&conn)?;` 登记它的连接：按下
+/// Ctrl-C 时，`kit::Stop` 把这条连接 shutdown 掉，阻塞在它上面的读就返回 0。
 /// hint: That 0 is not the client closing: right after the read, `if
 /// stop.requested() { return Ok(End::Stopped); }`, before the `n == 0` check.
+/// hint-zh: 这个 0 不是客户端关闭：读完马上 `if stop.requested() { return Ok(End::Stopped); }`，放
+/// 在 `n == 0` 的判断之前。
 #[test]
 fn step5_converse_returns_when_a_stop_is_requested() -> Check {
     let mut talk = Conversation::start(Reply::Echo)?;
@@ -794,6 +878,9 @@ fn step5_converse_returns_when_a_stop_is_requested() -> Check {
 /// hint: `serve` returns `Ok(served)`, how many clients it served, when a stop
 /// was requested: after `accept()` returns, `if stop.requested() { break; }`
 /// (the connection was Ctrl-C's wake-up, not a client), then count the client.
+/// hint-zh: 收到停止请求时，`serve` 返回 `Ok(served)`，也就是它服务了多少个客户端：`accept()` 返回
+/// 之后，`if stop.requested() { break; }`（这条连接是 Ctrl-C 的唤醒，不是客户端），然后才给客户端计
+/// 数。
 #[test]
 fn step5_serve_returns_how_many_it_served_when_a_stop_is_requested() -> Check {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -829,6 +916,8 @@ fn step5_serve_returns_how_many_it_served_when_a_stop_is_requested() -> Check {
 /// hint: `main` (given) wires Ctrl-C to wake `accept()` and prints `stopped by
 /// Ctrl-C; served N clients` when `serve` returns; this fails when `serve`
 /// does not return after the wake-up.
+/// hint-zh: `main`（现成的）让 Ctrl-C 去唤醒 `accept()`，并在 `serve` 返回时打印 `stopped by
+/// Ctrl-C; served N clients`；如果被唤醒之后 `serve` 不返回，这一步就会失败。
 #[test]
 fn step5_ctrl_c_while_waiting_for_a_client() -> Check {
     let server = start()?;
@@ -840,6 +929,9 @@ fn step5_ctrl_c_while_waiting_for_a_client() -> Check {
 /// hint: With a client connected, Ctrl-C must wake `converse`'s `read()`:
 /// `stop.close_on_stop(&conn)` does, and `converse` returns `End::Stopped`;
 /// then `serve`'s next `accept()` finds the wake-up connection.
+/// hint-zh: 有客户端连着时，Ctrl-C 必须唤醒 `converse` 里的 `read()`：`stop.close_on_stop(&conn)`
+/// 做的就是这个，然后 `converse` 返回 `End::Stopped`；接着 `serve` 的下一次 `accept()` 就会拿到那条
+/// 用来唤醒的连接。
 #[test]
 fn step5_ctrl_c_in_the_middle_of_a_conversation() -> Check {
     let server = start()?;
@@ -863,6 +955,9 @@ fn step5_ctrl_c_in_the_middle_of_a_conversation() -> Check {
 /// its line inside `stop.exit_on_stop_during("stopped by Ctrl-C at the reply
 /// prompt", || stdin.read_line(&mut line))`, so Ctrl-C there prints the
 /// summary and exits 0 at once.
+/// hint-zh: 没有哪个套接字上的技巧能唤醒对键盘的读：`typed_reply` 在
+/// `stop.exit_on_stop_during("stopped by Ctrl-C at the reply prompt", || stdin.read_line(&mut
+/// line))` 里读那一行，所以在那里按 Ctrl-C 会打印总结，并立刻以 0 退出。
 #[test]
 fn step5_ctrl_c_at_the_reply_prompt_exits_0_at_once() -> Check {
     let server = start_typing()?;
@@ -881,9 +976,14 @@ fn step5_ctrl_c_at_the_reply_prompt_exits_0_at_once() -> Check {
 /// news about this client (it crashed, or closed with our reply unread), and
 /// `serve` logs it as such. Retrying a failed read hides it: after a reset
 /// the next read returns 0, which looks like a normal goodbye.
+/// hint-zh: `converse` 用 `?` 返回读或写的错误：重置是关于这个客户端的消息（它崩溃了，或者没读我们
+/// 的回复就关闭了），`serve` 会照此记进日志。失败的读如果重试，就把它掩盖了：重置之后，下一次读返回
+/// 0，看起来就像一次正常的告别。
 /// hint: Only `ErrorKind::Interrupted` (a signal arrived, nothing was read)
 /// is worth a retry, and `std` returns it from `read` only on some systems;
 /// `?` on every other error.
+/// hint-zh: 只有 `ErrorKind::Interrupted`（来了一个信号，什么也没读到）才值得重试，而且 `std` 只在
+/// 某些系统上才会从 `read` 返回它；其他错误一律用 `?`。
 #[test]
 fn step6_converse_returns_a_reset_as_an_error_not_as_a_goodbye() -> Check {
     let mut talk = Conversation::start(Reply::Echo)?;
@@ -902,6 +1002,8 @@ fn step6_converse_returns_a_reset_as_an_error_not_as_a_goodbye() -> Check {
 
 /// hint: A killed client's kernel closes its socket for it: to `converse`
 /// that is a read of 0 bytes (or a reset), and `serve` takes the next client.
+/// hint-zh: 客户端被杀掉时，它的内核会替它关闭套接字：在 `converse` 看来，这是一次读到 0 个字节（或
+/// 者一次重置），然后 `serve` 接待下一个客户端。
 #[test]
 fn step6_a_client_that_is_killed_does_not_stop_the_server() -> Check {
     let server = start()?;
@@ -915,6 +1017,8 @@ fn step6_a_client_that_is_killed_does_not_stop_the_server() -> Check {
 
 /// hint: `describe` (given) is how `serve` logs the end of a conversation;
 /// this checks it tells the endings apart.
+/// hint-zh: `describe`（现成的）是 `serve` 记录对话怎么结束的办法；这一步检查它能把各种结束方式区分
+/// 开。
 #[test]
 fn step6_the_log_tells_a_reset_from_a_failure_and_ctrl_c_from_both() -> Check {
     let running = Stop::new();
@@ -951,6 +1055,8 @@ fn step6_the_log_tells_a_reset_from_a_failure_and_ctrl_c_from_both() -> Check {
 
 /// hint: `main` is given: `--help` and `kit::run` do this. If it fails, the
 /// binary did not build as given.
+/// hint-zh: `main` 是现成的：`--help` 和 `kit::run` 负责这些。如果这一步失败，说明程序已经不是给你
+/// 的那个样子了。
 #[test]
 fn step7_help_and_bad_command_lines() -> Check {
     let help = harness::run(SERVER, &["--help"], b"")?;
@@ -968,6 +1074,7 @@ fn step7_help_and_bad_command_lines() -> Check {
 
 /// hint: `main` is given: bind's error goes through `kit::run` as one
 /// `error:` line and exit 1.
+/// hint-zh: `main` 是现成的：绑定出的错经过 `kit::run`，变成一行 `error:`，退出码 1。
 #[test]
 fn step7_a_port_in_use_is_one_clear_error() -> Check {
     let taken = TcpListener::bind("127.0.0.1:0")?;
@@ -979,6 +1086,7 @@ fn step7_a_port_in_use_is_one_clear_error() -> Check {
 
 /// hint: The client binary is given; connect's error goes through
 /// `kit::run` as one `error:` line and exit 1.
+/// hint-zh: 客户端程序是现成的：连接出的错经过 `kit::run`，变成一行 `error:`，退出码 1。
 #[test]
 fn step7_the_client_reports_a_server_that_is_not_there() -> Check {
     // A port that nothing listens on and nothing else can take meanwhile

@@ -86,11 +86,18 @@ impl Conversation {
 /// `converse` and waiting for the conversation to end, hand the connection to
 /// a new thread and go straight back to `accept()`. Python's
 /// `threading.Thread(target=handle, args=(conn,)).start()`.
+/// hint-zh: `serve` 就是第 2 阶段的链接循环，只改一处：不再调用 `converse` 并等对话结束，而是把连接
+/// 交给一个新线程，自己马上回到 `accept()`。相当于 Python 的 `threading.Thread(target=handle,
+/// args=(conn,)).start()`。
 /// hint: Start from stage 2's `serve` (accept, check `stop.requested()`, count,
 /// log `connection from`); where it called `converse`, write `let stop =
 /// stop.clone(); let spawned = thread::Builder::new().spawn(move || { let
 /// ended = converse(conn, peer, &stop, reply); println!("{peer}: {}",
 /// describe(&ended, &stop)); });`.
+/// hint-zh: 从第 2 阶段的 `serve` 开始（accept，检查 `stop.requested()`，计数，记下 `connection
+/// from`）；原来调用 `converse` 的地方，写成 `let stop = stop.clone(); let spawned =
+/// thread::Builder::new().spawn(move || { let ended = converse(conn, peer, &stop, reply);
+/// println!("{peer}: {}", describe(&ended, &stop)); });`。
 #[test]
 fn step1_the_server_listens_and_answers_a_client() -> Check {
     let server = start()?;
@@ -109,9 +116,13 @@ fn step1_the_server_listens_and_answers_a_client() -> Check {
 /// hint: A thread per client: `serve` must not wait for one conversation to
 /// end before it accepts the next. Stage 2's `serve` did, so a second client
 /// waited in the backlog.
+/// hint-zh: 每个客户端一个线程：`serve` 不能等一场对话结束才接受下一个客户端。第 2 阶段的 `serve`
+/// 就是这样等的，所以第二个客户端只能在监听队列里等着。
 /// hint: Do not join the thread: `spawn(..).join()` waits for the conversation
 /// to end, which is stage 2 again. Drop the `JoinHandle` (the thread runs
 /// detached) and loop back to `accept()`.
+/// hint-zh: 不要 join 这个线程：`spawn(..).join()` 会等对话结束，那又回到第 2 阶段了。把
+/// `JoinHandle` drop 掉（线程分离运行），循环回到 `accept()`。
 #[test]
 fn step1_two_clients_are_served_at_the_same_time() -> Check {
     let server = start()?;
@@ -139,6 +150,8 @@ fn step1_two_clients_are_served_at_the_same_time() -> Check {
 
 /// hint: After handing a client to its thread, `serve` loops back to
 /// `accept()` for the next one, for as long as the server runs.
+/// hint-zh: 把客户端交给它的线程之后，`serve` 循环回到 `accept()` 接待下一个；只要服务端还在运行，
+/// 就一直这样。
 #[test]
 fn step1_serves_the_next_client_after_one_leaves() -> Check {
     let server = start()?;
@@ -159,6 +172,8 @@ fn step1_serves_the_next_client_after_one_leaves() -> Check {
 /// hint: Each thread owns its own connection: `move` hands `conn` (and `peer`,
 /// `reply` and a clone of `stop`) to the closure. A connection shared between
 /// threads, or one thread for everybody, mixes the clients' bytes up.
+/// hint-zh: 每个线程拥有它自己的连接：`move` 把 `conn`（还有 `peer`、`reply` 和 `stop` 的一个克隆）
+/// 交给闭包。如果一条连接由几个线程共用，或者所有客户端共用一个线程，它们的字节就会搅在一起。
 #[test]
 fn step1_200_clients_at_once_each_get_their_own_bytes_back() -> Check {
     const CLIENTS: usize = 200;
@@ -220,6 +235,8 @@ fn step1_200_clients_at_once_each_get_their_own_bytes_back() -> Check {
 /// hint: A reset is an error on one connection: its thread logs it
 /// (`describe`) and ends. Nothing of it may reach `serve`'s loop or the other
 /// threads.
+/// hint-zh: 重置是某一条连接上的错误：它的线程把它记进日志（`describe`），然后结束。这个错误不能波
+/// 及 `serve` 的循环，也不能波及其他线程。
 #[test]
 fn step1_a_client_that_resets_disturbs_nobody_else() -> Check {
     let server = start()?;
@@ -246,6 +263,8 @@ fn step1_a_client_that_resets_disturbs_nobody_else() -> Check {
 
 /// hint: A killed client's kernel closes its socket for it; its thread sees a
 /// read of 0 bytes (or a reset) and ends. The server goes on.
+/// hint-zh: 客户端被杀掉时，它的内核会替它关闭套接字；它的线程读到 0 个字节（或者一次重置），然后结
+/// 束。服务端继续运行。
 #[test]
 fn step1_a_client_that_is_killed_does_not_stop_the_server() -> Check {
     let server = start()?;
@@ -260,6 +279,8 @@ fn step1_a_client_that_is_killed_does_not_stop_the_server() -> Check {
 /// hint: A client that sends and never reads fills its buffers, and its
 /// thread blocks in `write_all`: only that thread. `serve` must already be
 /// back in `accept()`.
+/// hint-zh: 只发不读的客户端会把自己的缓冲区塞满，它的线程就阻塞在 `write_all` 里：只有这一个线程。
+/// 这时 `serve` 必须早已回到 `accept()` 了。
 #[test]
 fn step1_a_client_that_stops_reading_blocks_only_its_own_thread() -> Check {
     let server = start()?;
@@ -324,9 +345,13 @@ fn limit_address_space(pid: u32, bytes: Option<u64>) -> Result<bool, Fail> {
 
 /// hint: Drop the `JoinHandle` that `spawn` returns: the thread runs detached,
 /// and when its conversation ends the OS takes back its stack by itself.
+/// hint-zh: 把 `spawn` 返回的 `JoinHandle` drop 掉：线程分离运行，它的对话结束时，操作系统会自己收
+/// 回它的栈。
 /// hint: A handle kept and never joined (in a `Vec`, say) keeps its finished
 /// thread's stack, 2 MiB of address space, until it is joined: a server that
 /// runs for long runs out. `serve` never needs to join its threads.
+/// hint-zh: 留着却从不 join 的句柄（比如存在一个 `Vec` 里），会一直占着它那个已经结束的线程的栈，也
+/// 就是 2 MiB 的地址空间，直到被 join：服务端运行久了，就会耗尽。`serve` 从来不需要 join 它的线程。
 #[cfg(target_os = "linux")]
 #[test]
 fn step1_a_client_that_left_leaves_no_thread_stack_behind() -> Check {
@@ -362,10 +387,16 @@ fn step1_a_client_that_left_leaves_no_thread_stack_behind() -> Check {
 /// `thread::spawn` then panics, and a panic in the accept loop ends the server
 /// for everyone; `thread::Builder::new().spawn(..)` returns an `io::Error`
 /// instead.
+/// hint-zh: 操作系统可能拒绝创建线程（线程数或内存到了上限）。这时 `thread::spawn` 会 panic，而链接
+/// 循环里的 panic 会让服务端对所有人停摆；`thread::Builder::new().spawn(..)` 则会返回一个
+/// `io::Error`。
 /// hint: Not `.unwrap()`, `.expect()` or `?` on the spawn: each ends the
 /// server. `if let Err(e) = spawned { println!("{peer}: cannot start a thread
 /// ({e}); connection closed"); }`: the closure that owned `conn` is dropped,
 /// which closes that one client, and the loop goes on.
+/// hint-zh: 不要对 spawn 的结果用 `.unwrap()`、`.expect()` 或 `?`：哪一个都会让服务端结束。写 `if
+/// let Err(e) = spawned { println!("{peer}: cannot start a thread ({e}); connection closed");
+/// }`：拥有 `conn` 的闭包被 drop，那一个客户端的连接随之关闭，循环继续。
 #[cfg(target_os = "linux")]
 #[test]
 fn step1_a_thread_the_os_refuses_turns_one_client_away_not_the_server() -> Check {
@@ -406,9 +437,14 @@ fn start_typing() -> Result<Server, Fail> {
 /// hint: `typed_reply` is the tutorial's `input()`: print a prompt (no
 /// newline, then `io::stdout().flush()`), read one line from stdin, and
 /// return it without its line ending.
+/// hint-zh: `typed_reply` 就是教程里的 `input()`：打印一个提示符（不换行，然后
+/// `io::stdout().flush()`），从标准输入读一行，去掉行尾的换行符后返回。
 /// hint: `let mut stdin = io::stdin().lock();` then `stdin.read_line(&mut
 /// line)`, inside `stop.exit_on_stop_during("stopped by Ctrl-C at the reply
 /// prompt", || ..)`; return `line.trim_end_matches(['\n', '\r'])` as bytes.
+/// hint-zh: 先 `let mut stdin = io::stdin().lock();`，再在 `stop.exit_on_stop_during("stopped by
+/// Ctrl-C at the reply prompt", || ..)` 里调用 `stdin.read_line(&mut line)`；把
+/// `line.trim_end_matches(['\n', '\r'])` 作为字节返回。
 #[test]
 fn step2_with_stdin_each_reply_is_the_line_typed_at_the_server() -> Check {
     let mut server = start_typing()?;
@@ -442,6 +478,8 @@ fn step2_with_stdin_each_reply_is_the_line_typed_at_the_server() -> Check {
 /// hint: The prompt names whose message it answers, and quotes it: `print!("reply
 /// to {peer} ({})> ", preview(data))`. In stage 3 several clients wait for
 /// you, and the prompt is how you know which one the next line goes to.
+/// hint-zh: 提示符要写明在回答谁的消息，并引用这条消息：`print!("reply to {peer} ({})> ",
+/// preview(data))`。到了第 3 阶段，会有好几个客户端同时等着你，你得靠提示符才知道下一行会交给谁。
 #[test]
 fn step2_the_prompt_says_whose_message_it_answers() -> Check {
     let server = start_typing()?;
@@ -460,8 +498,11 @@ fn step2_the_prompt_says_whose_message_it_answers() -> Check {
 /// hint: An empty line would send 0 bytes, which is nothing at all: the client
 /// waits for a reply that never comes (the tutorial's client bug, from the
 /// server's side). Ask again instead.
+/// hint-zh: 空行会发出 0 个字节，也就是什么都没发：客户端会一直等一个永远不来的回复（就是教程客户端
+/// 的那个 bug，只是换到了服务端这边）。应该再问一次。
 /// hint: Loop in `typed_reply`: prompt, read a line, and return it only when
 /// `!typed.is_empty()`.
+/// hint-zh: 在 `typed_reply` 里循环：打印提示符，读一行，只有 `!typed.is_empty()` 时才返回。
 #[test]
 fn step2_an_empty_typed_line_is_not_sent_and_the_server_asks_again() -> Check {
     let mut server = start_typing()?;
@@ -484,6 +525,9 @@ fn step2_an_empty_typed_line_is_not_sent_and_the_server_asks_again() -> Check {
 /// hint: `read_line` returning 0 means stdin is closed: no reply can ever be
 /// typed. Return an error (`ErrorKind::UnexpectedEof`, saying so): that ends
 /// this conversation, and `serve` logs it and takes the next client.
+/// hint-zh: `read_line` 返回 0，说明标准输入关闭了：再也敲不了回复。返回一个错误
+/// （`ErrorKind::UnexpectedEof`，并说明原因）：这会结束这场对话，`serve` 把它记进日志，然后接待下一
+/// 个客户端。
 #[test]
 fn step2_stdin_closed_ends_that_conversation_not_the_server() -> Check {
     let mut server = start_typing()?;
@@ -601,10 +645,16 @@ impl Drop for Typing {
 /// keyboard. `typed_reply` holds the stdin lock from its prompt to the end of
 /// the line it reads: the other threads wait for the lock, so only one prompt
 /// is on the screen, and the next line typed answers the client it names.
+/// hint-zh: 可能有好几个线程同时等着敲回复，可键盘只有一个。`typed_reply` 从打印提示符到读完那一
+/// 行，一直拿着标准输入的锁：其他线程等着拿锁，所以屏幕上只有一个提示符，接下来敲的一行，回答的就是
+/// 它写明的那个客户端。
 /// hint: Take the lock first, then prompt and read: `let mut stdin =
 /// io::stdin().lock();` at the top of `typed_reply`, `stdin.read_line(&mut
 /// line)` with it. `io::stdin().read_line(..)` locks only for the read, so a
 /// second prompt can come while the first waits for its line.
+/// hint-zh: 先拿锁，再打印提示符、读一行：在 `typed_reply` 开头写 `let mut stdin =
+/// io::stdin().lock();`，用它来 `stdin.read_line(&mut line)`。`io::stdin().read_line(..)`
+/// 只在读的时候才加锁，所以第一个提示符还在等它那一行时，第二个提示符就可能冒出来。
 #[test]
 fn step2_with_two_clients_one_prompt_at_a_time_each_answered_by_its_line() -> Check {
     let mut server = Typing::start()?;
@@ -706,8 +756,12 @@ fn round_trip_to(addr: &str, message: &'static [u8]) -> Result<Vec<u8>, Fail> {
 
 /// hint: `round_trip` is stage 2's, given: yours, or the reference. `round_trip` is the tutorial's client loop body: `write_all` the
 /// message (Python's `send`), then read the reply (`recv`).
+/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。`round_trip` 就是教程客户
+/// 端那个循环的循环体：用 `write_all` 发出消息（Python 的 `send`），然后读回复（`recv`）。
 /// hint: `stream.write_all(message)?;` then a first `stream.read(&mut buf)?`
 /// into a buffer of RECV_SIZE bytes: this read waits as long as it takes.
+/// hint-zh: 先 `stream.write_all(message)?;`，再第一次 `stream.read(&mut buf)?`，读进一个 RECV_SIZE
+/// 字节的缓冲区：这一次读要等多久就等多久。
 /// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_sends_the_message_and_returns_the_reply() -> Check {
@@ -724,10 +778,16 @@ fn step3_round_trip_sends_the_message_and_returns_the_reply() -> Check {
 /// hint: `round_trip` is stage 2's, given: yours, or the reference. One `read` returns what has arrived so far, not "the reply": the
 /// tutorial's `recv(1024)` takes the first 1024 bytes of a 3000-byte echo and
 /// leaves the rest to pass for the reply to the next line.
+/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。一次 `read` 返回的是目前
+/// 已经到达的数据，而不是“整个回复”：教程的 `recv(1024)` 拿到一个 3000 字节回显的前 1024 字节，剩下
+/// 的就被当成了下一行的回复。
 /// hint: After the first read, keep reading while more comes: set a read
 /// timeout of REPLY_QUIET and read until the reply is as long as the message,
 /// a read returns 0, or one times out (`ErrorKind::WouldBlock` on Unix,
 /// `TimedOut` on Windows).
+/// hint-zh: 第一次读之后，只要还有数据来，就接着读：设一个 REPLY_QUIET 的读超时，一直读到回复和消息
+/// 一样长、某次读返回 0，或者某次读超时（Unix 上是 `ErrorKind::WouldBlock`，Windows 上是
+/// `TimedOut`）。
 /// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_returns_a_long_reply_whole_not_one_recv_of_it() -> Check {
@@ -746,8 +806,12 @@ fn step3_round_trip_returns_a_long_reply_whole_not_one_recv_of_it() -> Check {
 /// hint: `round_trip` is stage 2's, given: yours, or the reference. However big the buffer, one read returns only what has arrived: here
 /// the reply comes in two writes a moment apart, and the second part is the
 /// start of nothing else.
+/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。缓冲区再大，一次读也只返
+/// 回已经到达的数据：这里的回复分两次写出，中间隔了一小会儿，而第二部分并不是另一个回复的开头。
 /// hint: Keep reading after the first read, each read waiting at most
 /// REPLY_QUIET (100 ms): `stream.set_read_timeout(Some(REPLY_QUIET))?`.
+/// hint-zh: 第一次读之后接着读，每次最多等 REPLY_QUIET（100 毫
+/// 秒）：`stream.set_read_timeout(Some(REPLY_QUIET))?`。
 /// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_returns_a_reply_that_comes_in_two_parts_whole() -> Check {
@@ -769,9 +833,13 @@ fn step3_round_trip_returns_a_reply_that_comes_in_two_parts_whole() -> Check {
 
 /// hint: `round_trip` is stage 2's, given: yours, or the reference. A reply typed at the server may be shorter than the message: waiting
 /// for as many bytes as you sent (`read_exact`) waits for bytes that never come.
+/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。在服务端敲入的回复可能比
+/// 消息短：等着收回和发出去一样多的字节（`read_exact`），等的是永远不会来的字节。
 /// hint: Stop reading when the server has been quiet for REPLY_QUIET: with
 /// `set_read_timeout(Some(REPLY_QUIET))`, a read that fails with
 /// `ErrorKind::WouldBlock` (or `TimedOut`) ends the reply.
+/// hint-zh: 服务端安静了 REPLY_QUIET 就停止读：设了 `set_read_timeout(Some(REPLY_QUIET))` 之后，一
+/// 次以 `ErrorKind::WouldBlock`（或 `TimedOut`）失败的读，就标志着回复结束。
 /// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_returns_a_reply_shorter_than_the_message() -> Check {
@@ -789,6 +857,9 @@ fn step3_round_trip_returns_a_reply_shorter_than_the_message() -> Check {
 /// hint: `round_trip` is stage 2's, given: yours, or the reference. A reply may also be longer than the message: read until the server
 /// goes quiet, not until as many bytes as were sent came back. Stop early
 /// only when the reply is exactly as long as the message (an echo, whole).
+/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。回复也可能比消息长：要读
+/// 到服务端安静下来为止，而不是读到收回的字节和发出去的一样多为止。只有回复和消息正好一样长时（一个
+/// 完整的回显），才提前停下。
 /// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_returns_a_reply_longer_than_the_message_whole() -> Check {
@@ -805,8 +876,12 @@ fn step3_round_trip_returns_a_reply_longer_than_the_message_whole() -> Check {
 /// hint: `round_trip` is stage 2's, given: yours, or the reference. An echo is whole when it is exactly as long as the message: nothing
 /// more is coming, so stop reading at once. Waiting for REPLY_QUIET after every
 /// reply makes every echo print 100 ms late.
+/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。回复和消息正好一样长时，
+/// 回显就完整了：不会再有别的了，所以马上停止读。要是每个回复之后都等一个 REPLY_QUIET，每个回显都会
+/// 晚 100 毫秒才打印。
 /// hint: `while reply.len() != message.len() { .. }` around the reads after
 /// the first.
+/// hint-zh: 在第一次读之后的那些读外面套上 `while reply.len() != message.len() { .. }`。
 /// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_returns_an_echo_at_once_without_waiting_for_quiet() -> Check {
@@ -831,9 +906,13 @@ fn step3_round_trip_returns_an_echo_at_once_without_waiting_for_quiet() -> Check
 
 /// hint: `round_trip` is stage 2's, given: yours, or the reference. The first read waits as long as it takes: a person may be typing the
 /// reply. Only the reads after it wait at most REPLY_QUIET.
+/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。第一次读要等多久就等多
+/// 久：也许有人正在敲回复。只有之后的那些读，才最多等 REPLY_QUIET。
 /// hint: `stream.set_read_timeout(None)?` before the first read, and again
 /// before returning, so the next `round_trip` on this connection (and any
 /// other read) is not cut short by your REPLY_QUIET.
+/// hint-zh: 在第一次读之前 `stream.set_read_timeout(None)?`，返回之前再设一次，这样这条连接上的下一
+/// 次 `round_trip`（以及其他任何读）就不会被你的 REPLY_QUIET 提前打断。
 /// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_waits_for_a_reply_that_takes_its_time() -> Check {
@@ -875,6 +954,9 @@ fn step3_round_trip_waits_for_a_reply_that_takes_its_time() -> Check {
 /// hint: `round_trip` is stage 2's, given: yours, or the reference. A first read that returns 0 means the server closed instead of
 /// replying: that is not an empty reply. Return an error
 /// (`ErrorKind::UnexpectedEof`, "the server closed the connection").
+/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。第一次读就返回 0，说明服
+/// 务端没有回复就关闭了：这不是一个空回复。返回一个错误（`ErrorKind::UnexpectedEof`，"the server
+/// closed the connection"）。
 /// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_reports_a_server_that_closes_instead_of_replying() -> Check {
@@ -897,6 +979,9 @@ fn step3_round_trip_reports_a_server_that_closes_instead_of_replying() -> Check 
 /// hint: `round_trip` is stage 2's, given: yours, or the reference. Only a quiet server (a read that times out: `WouldBlock` or
 /// `TimedOut`) ends a reply normally. Any other error, a reset say, is
 /// returned: `Err(e) => return Err(e)`.
+/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。只有服务端安静了（一次读
+/// 超时：`WouldBlock` 或 `TimedOut`），回复才算正常结束。其他任何错误，比如重置，都要返回：`Err(e)
+/// => return Err(e)`。
 /// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_reports_a_reset_in_the_middle_of_a_reply() -> Check {
@@ -925,6 +1010,8 @@ fn step3_round_trip_reports_a_reset_in_the_middle_of_a_reply() -> Check {
 /// hint: The client binary is given; it calls your `round_trip` for each line
 /// and prints the reply. If this fails and the `round_trip` checks above
 /// pass, run it by hand against your server (the lesson's "Run it").
+/// hint-zh: 客户端程序是现成的；它对每一行调用你的 `round_trip`，打印回复。如果这一步失败，而上面那
+/// 些 `round_trip` 的检查都通过了，就手动让它和你的服务端对话（讲解里的“运行”一节）。
 #[test]
 fn step3_the_client_sends_each_line_and_prints_each_reply() -> Check {
     let server = start()?;
@@ -945,6 +1032,8 @@ fn step3_the_client_sends_each_line_and_prints_each_reply() -> Check {
 
 /// hint: Each line typed is answered before the next is read: `round_trip`
 /// returns as soon as the echo is whole, with no wait for REPLY_QUIET.
+/// hint-zh: 敲入的每一行，都要在读下一行之前得到回答：回显一完整，`round_trip` 就返回，不等
+/// REPLY_QUIET。
 #[test]
 fn step3_the_client_talks_as_you_type() -> Check {
     let server = start()?;
@@ -967,6 +1056,8 @@ fn step3_the_client_talks_as_you_type() -> Check {
 /// hint: Against a server whose replies are typed (the tutorial's), every
 /// reply is shorter or longer than the line: `round_trip` must stop when the
 /// server goes quiet.
+/// hint-zh: 对着回复由人敲入的服务端（教程的那个），每个回复都比那一行短或者长：服务端一安静下
+/// 来，`round_trip` 就必须停下。
 #[test]
 fn step3_the_client_prints_replies_of_any_length_and_never_hangs() -> Check {
     let addr = other_server(|message| match message.trim_ascii() {
@@ -992,11 +1083,17 @@ fn step3_the_client_prints_replies_of_any_length_and_never_hangs() -> Check {
 /// hint: `serve` returns `Ok(served)` once a stop was requested: after
 /// `accept()` returns, `if stop.requested() { break; }` (that connection was
 /// Ctrl-C's wake-up), and only then count the client and start its thread.
+/// hint-zh: 收到停止请求后，`serve` 返回 `Ok(served)`：`accept()` 返回之后，`if stop.requested() {
+/// break; }`（那条连接是 Ctrl-C 的唤醒），然后才给客户端计数、为它启动线程。
 /// hint: Each conversation's thread gets its own clone of the stop flag
 /// (`let stop = stop.clone();` before the `move` closure): `converse`
 /// registers its connection with it (`stop.close_on_stop`), and a stop shuts
 /// every registered connection down. In the binary the process exit would
 /// close them anyway; `serve` as a library closes them itself.
+/// hint-zh: 每场对话的线程都拿到停止标志的一个克隆（在 `move` 闭包之前 `let stop =
+/// stop.clone();`）：`converse`
+/// 用它登记自己的连接（`stop.close_on_stop`），一旦停止，所有登记过的连接都会被 shutdown。在程序
+/// 里，进程退出反正也会关闭它们；而作为库被调用时，`serve` 要自己把它们关掉。
 #[test]
 fn step4_serve_returns_on_a_stop_and_every_client_is_closed() -> Check {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -1041,6 +1138,8 @@ fn step4_serve_returns_on_a_stop_and_every_client_is_closed() -> Check {
 /// hint: `main` (given) wires Ctrl-C to wake `accept()` and prints `stopped by
 /// Ctrl-C; served N clients` when `serve` returns; this fails when `serve`
 /// does not return after the wake-up.
+/// hint-zh: `main`（现成的）让 Ctrl-C 去唤醒 `accept()`，并在 `serve` 返回时打印 `stopped by
+/// Ctrl-C; served N clients`；如果被唤醒之后 `serve` 不返回，这一步就会失败。
 #[test]
 fn step4_ctrl_c_while_waiting_for_a_client() -> Check {
     let server = start()?;
@@ -1052,6 +1151,8 @@ fn step4_ctrl_c_while_waiting_for_a_client() -> Check {
 /// hint: With clients connected, `serve` still returns at once after Ctrl-C
 /// (it never waits for the threads), and `main` returns: the process ends,
 /// threads and all, within a second.
+/// hint-zh: 有客户端连着时，按下 Ctrl-C 后 `serve` 照样立刻返回（它从不等那些线程），`main` 也随之
+/// 返回：进程连同所有线程，在一秒之内结束。
 #[test]
 fn step4_ctrl_c_with_clients_connected_closes_them() -> Check {
     let server = start()?;
@@ -1078,6 +1179,9 @@ fn step4_ctrl_c_with_clients_connected_closes_them() -> Check {
 /// its line inside `stop.exit_on_stop_during("stopped by Ctrl-C at the reply
 /// prompt", || stdin.read_line(&mut line))`, so Ctrl-C there prints the
 /// summary and exits 0 at once.
+/// hint-zh: 没有哪个套接字上的技巧能唤醒对键盘的读：`typed_reply` 在
+/// `stop.exit_on_stop_during("stopped by Ctrl-C at the reply prompt", || stdin.read_line(&mut
+/// line))` 里读那一行，所以在那里按 Ctrl-C 会打印总结，并立刻以 0 退出。
 #[test]
 fn step4_ctrl_c_at_the_reply_prompt_exits_0_at_once() -> Check {
     let server = start_typing()?;
@@ -1096,9 +1200,14 @@ fn step4_ctrl_c_at_the_reply_prompt_exits_0_at_once() -> Check {
 /// news about this client (it crashed, or closed with our reply unread), and
 /// `serve` logs it as such. Retrying a failed read hides it: after a reset
 /// the next read returns 0, which looks like a normal goodbye.
+/// hint-zh: `converse` 是第 2 阶段的，现成给出。它用 `?` 返回读或写的错误：重置是关于这个客户端的消
+/// 息（它崩溃了，或者没读我们的回复就关闭了），`serve` 会照此记进日志。失败的读如果重试，就把它掩盖
+/// 了：重置之后，下一次读返回 0，看起来就像一次正常的告别。
 /// hint: Only `ErrorKind::Interrupted` (a signal arrived, nothing was read)
 /// is worth a retry, and `std` returns it from `read` only on some systems;
 /// `?` on every other error.
+/// hint-zh: 只有 `ErrorKind::Interrupted`（来了一个信号，什么也没读到）才值得重试，而且 `std` 只在
+/// 某些系统上才会从 `read` 返回它；其他错误一律用 `?`。
 /// lesson: lessons/02-tcp-threaded.md#the-rust
 #[test]
 fn step5_converse_returns_a_reset_as_an_error_not_as_a_goodbye() -> Check {
@@ -1118,6 +1227,8 @@ fn step5_converse_returns_a_reset_as_an_error_not_as_a_goodbye() -> Check {
 
 /// hint: `describe` (given) is how `serve` logs the end of a conversation;
 /// this checks it tells the endings apart.
+/// hint-zh: `describe`（现成的）是 `serve` 记录对话怎么结束的办法；这一步检查它能把各种结束方式区分
+/// 开。
 #[test]
 fn step5_the_log_tells_a_reset_from_a_failure_and_ctrl_c_from_both() -> Check {
     let running = Stop::new();
@@ -1154,6 +1265,8 @@ fn step5_the_log_tells_a_reset_from_a_failure_and_ctrl_c_from_both() -> Check {
 
 /// hint: `main` is given: `--help` and `kit::run` do this. If it fails, the
 /// binary did not build as given.
+/// hint-zh: `main` 是现成的：`--help` 和 `kit::run` 负责这些。如果这一步失败，说明程序已经不是给你
+/// 的那个样子了。
 #[test]
 fn step6_help_and_bad_command_lines() -> Check {
     let help = harness::run(SERVER, &["--help"], b"")?;
@@ -1171,6 +1284,7 @@ fn step6_help_and_bad_command_lines() -> Check {
 
 /// hint: `main` is given: bind's error goes through `kit::run` as one
 /// `error:` line and exit 1.
+/// hint-zh: `main` 是现成的：绑定出的错经过 `kit::run`，变成一行 `error:`，退出码 1。
 #[test]
 fn step6_a_port_in_use_is_one_clear_error() -> Check {
     let taken = TcpListener::bind("127.0.0.1:0")?;
@@ -1182,6 +1296,7 @@ fn step6_a_port_in_use_is_one_clear_error() -> Check {
 
 /// hint: The client binary is given; connect's error goes through
 /// `kit::run` as one `error:` line and exit 1.
+/// hint-zh: 客户端程序是现成的：连接出的错经过 `kit::run`，变成一行 `error:`，退出码 1。
 #[test]
 fn step6_the_client_reports_a_server_that_is_not_there() -> Check {
     // A port that nothing listens on and nothing else can take meanwhile
@@ -1205,6 +1320,9 @@ impl Drop for KillOnDrop {
 /// hint: `main` and kit are given: a `println!` to a closed stdout panics, and
 /// kit turns that panic, from whichever thread, into one `error:` line and
 /// exit 1. If this fails, the panic was caught, or the log went elsewhere.
+/// hint-zh: `main` 和 kit 都是现成的：往已经关闭的标准输出 `println!` 会 panic，而 kit 会把这个
+/// panic，不管来自哪个线程，变成一行 `error:`，退出码 1。如果这一步失败，说明那个 panic 被捕获了，
+/// 或者日志写到了别处。
 #[test]
 fn step6_a_server_whose_output_is_closed_stops_with_one_error_line() -> Check {
     use std::io::{BufRead, BufReader};
