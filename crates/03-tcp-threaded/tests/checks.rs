@@ -754,15 +754,17 @@ fn round_trip_to(addr: &str, message: &'static [u8]) -> Result<Vec<u8>, Fail> {
     Ok(got?)
 }
 
-/// hint: `round_trip` is stage 2's, given: yours, or the reference. `round_trip` is the tutorial's client loop body: `write_all` the
+/// hint: `round_trip` is given here: you wrote it in stage 2.
+/// `round_trip` is the tutorial's client loop body: `write_all` the
 /// message (Python's `send`), then read the reply (`recv`).
-/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。`round_trip` 就是教程客户
+/// hint-zh: `round_trip` 这里是现成的：你在第 2 阶段写过它。
+/// `round_trip` 就是教程客户
 /// 端那个循环的循环体：用 `write_all` 发出消息（Python 的 `send`），然后读回复（`recv`）。
 /// hint: `stream.write_all(message)?;` then a first `stream.read(&mut buf)?`
 /// into a buffer of RECV_SIZE bytes: this read waits as long as it takes.
 /// hint-zh: 先 `stream.write_all(message)?;`，再第一次 `stream.read(&mut buf)?`，读进一个 RECV_SIZE
 /// 字节的缓冲区：这一次读要等多久就等多久。
-/// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
+/// lesson: lessons/02-tcp-loop.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_sends_the_message_and_returns_the_reply() -> Check {
     let addr = other_server(|message| message.to_vec())?;
@@ -775,10 +777,12 @@ fn step3_round_trip_sends_the_message_and_returns_the_reply() -> Check {
     Ok(())
 }
 
-/// hint: `round_trip` is stage 2's, given: yours, or the reference. One `read` returns what has arrived so far, not "the reply": the
+/// hint: `round_trip` is given here: you wrote it in stage 2.
+/// One `read` returns what has arrived so far, not "the reply": the
 /// tutorial's `recv(1024)` takes the first 1024 bytes of a 3000-byte echo and
 /// leaves the rest to pass for the reply to the next line.
-/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。一次 `read` 返回的是目前
+/// hint-zh: `round_trip` 这里是现成的：你在第 2 阶段写过它。
+/// 一次 `read` 返回的是目前
 /// 已经到达的数据，而不是“整个回复”：教程的 `recv(1024)` 拿到一个 3000 字节回显的前 1024 字节，剩下
 /// 的就被当成了下一行的回复。
 /// hint: After the first read, keep reading while more comes: set a read
@@ -788,7 +792,7 @@ fn step3_round_trip_sends_the_message_and_returns_the_reply() -> Check {
 /// hint-zh: 第一次读之后，只要还有数据来，就接着读：设一个 REPLY_QUIET 的读超时，一直读到回复和消息
 /// 一样长、某次读返回 0，或者某次读超时（Unix 上是 `ErrorKind::WouldBlock`，Windows 上是
 /// `TimedOut`）。
-/// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
+/// lesson: lessons/02-tcp-loop.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_returns_a_long_reply_whole_not_one_recv_of_it() -> Check {
     // A 3000-byte echo needs at least three reads of 1024 bytes.
@@ -803,16 +807,18 @@ fn step3_round_trip_returns_a_long_reply_whole_not_one_recv_of_it() -> Check {
     Ok(())
 }
 
-/// hint: `round_trip` is stage 2's, given: yours, or the reference. However big the buffer, one read returns only what has arrived: here
+/// hint: `round_trip` is given here: you wrote it in stage 2.
+/// However big the buffer, one read returns only what has arrived: here
 /// the reply comes in two writes a moment apart, and the second part is the
 /// start of nothing else.
-/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。缓冲区再大，一次读也只返
+/// hint-zh: `round_trip` 这里是现成的：你在第 2 阶段写过它。
+/// 缓冲区再大，一次读也只返
 /// 回已经到达的数据：这里的回复分两次写出，中间隔了一小会儿，而第二部分并不是另一个回复的开头。
 /// hint: Keep reading after the first read, each read waiting at most
 /// REPLY_QUIET (100 ms): `stream.set_read_timeout(Some(REPLY_QUIET))?`.
 /// hint-zh: 第一次读之后接着读，每次最多等 REPLY_QUIET（100 毫
 /// 秒）：`stream.set_read_timeout(Some(REPLY_QUIET))?`。
-/// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
+/// lesson: lessons/02-tcp-loop.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_returns_a_reply_that_comes_in_two_parts_whole() -> Check {
     // Well within REPLY_QUIET, and far longer than a read takes to return.
@@ -831,16 +837,18 @@ fn step3_round_trip_returns_a_reply_that_comes_in_two_parts_whole() -> Check {
     Ok(())
 }
 
-/// hint: `round_trip` is stage 2's, given: yours, or the reference. A reply typed at the server may be shorter than the message: waiting
+/// hint: `round_trip` is given here: you wrote it in stage 2.
+/// A reply typed at the server may be shorter than the message: waiting
 /// for as many bytes as you sent (`read_exact`) waits for bytes that never come.
-/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。在服务端敲入的回复可能比
+/// hint-zh: `round_trip` 这里是现成的：你在第 2 阶段写过它。
+/// 在服务端敲入的回复可能比
 /// 消息短：等着收回和发出去一样多的字节（`read_exact`），等的是永远不会来的字节。
 /// hint: Stop reading when the server has been quiet for REPLY_QUIET: with
 /// `set_read_timeout(Some(REPLY_QUIET))`, a read that fails with
 /// `ErrorKind::WouldBlock` (or `TimedOut`) ends the reply.
 /// hint-zh: 服务端安静了 REPLY_QUIET 就停止读：设了 `set_read_timeout(Some(REPLY_QUIET))` 之后，一
 /// 次以 `ErrorKind::WouldBlock`（或 `TimedOut`）失败的读，就标志着回复结束。
-/// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
+/// lesson: lessons/02-tcp-loop.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_returns_a_reply_shorter_than_the_message() -> Check {
     // A person at the server typed "ok" in answer to a longer message.
@@ -854,13 +862,15 @@ fn step3_round_trip_returns_a_reply_shorter_than_the_message() -> Check {
     Ok(())
 }
 
-/// hint: `round_trip` is stage 2's, given: yours, or the reference. A reply may also be longer than the message: read until the server
+/// hint: `round_trip` is given here: you wrote it in stage 2.
+/// A reply may also be longer than the message: read until the server
 /// goes quiet, not until as many bytes as were sent came back. Stop early
 /// only when the reply is exactly as long as the message (an echo, whole).
-/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。回复也可能比消息长：要读
+/// hint-zh: `round_trip` 这里是现成的：你在第 2 阶段写过它。
+/// 回复也可能比消息长：要读
 /// 到服务端安静下来为止，而不是读到收回的字节和发出去的一样多为止。只有回复和消息正好一样长时（一个
 /// 完整的回显），才提前停下。
-/// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
+/// lesson: lessons/02-tcp-loop.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_returns_a_reply_longer_than_the_message_whole() -> Check {
     let addr = other_server(|_| vec![b'y'; 2500])?;
@@ -873,16 +883,18 @@ fn step3_round_trip_returns_a_reply_longer_than_the_message_whole() -> Check {
     Ok(())
 }
 
-/// hint: `round_trip` is stage 2's, given: yours, or the reference. An echo is whole when it is exactly as long as the message: nothing
+/// hint: `round_trip` is given here: you wrote it in stage 2.
+/// An echo is whole when it is exactly as long as the message: nothing
 /// more is coming, so stop reading at once. Waiting for REPLY_QUIET after every
 /// reply makes every echo print 100 ms late.
-/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。回复和消息正好一样长时，
+/// hint-zh: `round_trip` 这里是现成的：你在第 2 阶段写过它。
+/// 回复和消息正好一样长时，
 /// 回显就完整了：不会再有别的了，所以马上停止读。要是每个回复之后都等一个 REPLY_QUIET，每个回显都会
 /// 晚 100 毫秒才打印。
 /// hint: `while reply.len() != message.len() { .. }` around the reads after
 /// the first.
 /// hint-zh: 在第一次读之后的那些读外面套上 `while reply.len() != message.len() { .. }`。
-/// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
+/// lesson: lessons/02-tcp-loop.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_returns_an_echo_at_once_without_waiting_for_quiet() -> Check {
     const ECHOES: u32 = 20;
@@ -904,16 +916,18 @@ fn step3_round_trip_returns_an_echo_at_once_without_waiting_for_quiet() -> Check
     Ok(())
 }
 
-/// hint: `round_trip` is stage 2's, given: yours, or the reference. The first read waits as long as it takes: a person may be typing the
+/// hint: `round_trip` is given here: you wrote it in stage 2.
+/// The first read waits as long as it takes: a person may be typing the
 /// reply. Only the reads after it wait at most REPLY_QUIET.
-/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。第一次读要等多久就等多
+/// hint-zh: `round_trip` 这里是现成的：你在第 2 阶段写过它。
+/// 第一次读要等多久就等多
 /// 久：也许有人正在敲回复。只有之后的那些读，才最多等 REPLY_QUIET。
 /// hint: `stream.set_read_timeout(None)?` before the first read, and again
 /// before returning, so the next `round_trip` on this connection (and any
 /// other read) is not cut short by your REPLY_QUIET.
 /// hint-zh: 在第一次读之前 `stream.set_read_timeout(None)?`，返回之前再设一次，这样这条连接上的下一
 /// 次 `round_trip`（以及其他任何读）就不会被你的 REPLY_QUIET 提前打断。
-/// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
+/// lesson: lessons/02-tcp-loop.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_waits_for_a_reply_that_takes_its_time() -> Check {
     // Three times REPLY_QUIET: a person typing, quickly.
@@ -951,13 +965,15 @@ fn step3_round_trip_waits_for_a_reply_that_takes_its_time() -> Check {
     Ok(())
 }
 
-/// hint: `round_trip` is stage 2's, given: yours, or the reference. A first read that returns 0 means the server closed instead of
+/// hint: `round_trip` is given here: you wrote it in stage 2.
+/// A first read that returns 0 means the server closed instead of
 /// replying: that is not an empty reply. Return an error
 /// (`ErrorKind::UnexpectedEof`, "the server closed the connection").
-/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。第一次读就返回 0，说明服
+/// hint-zh: `round_trip` 这里是现成的：你在第 2 阶段写过它。
+/// 第一次读就返回 0，说明服
 /// 务端没有回复就关闭了：这不是一个空回复。返回一个错误（`ErrorKind::UnexpectedEof`，"the server
 /// closed the connection"）。
-/// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
+/// lesson: lessons/02-tcp-loop.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_reports_a_server_that_closes_instead_of_replying() -> Check {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -976,13 +992,15 @@ fn step3_round_trip_reports_a_server_that_closes_instead_of_replying() -> Check 
     Ok(())
 }
 
-/// hint: `round_trip` is stage 2's, given: yours, or the reference. Only a quiet server (a read that times out: `WouldBlock` or
+/// hint: `round_trip` is given here: you wrote it in stage 2.
+/// Only a quiet server (a read that times out: `WouldBlock` or
 /// `TimedOut`) ends a reply normally. Any other error, a reset say, is
 /// returned: `Err(e) => return Err(e)`.
-/// hint-zh: `round_trip` 是第 2 阶段的，现成给出（你写的，或者参考答案）。只有服务端安静了（一次读
+/// hint-zh: `round_trip` 这里是现成的：你在第 2 阶段写过它。
+/// 只有服务端安静了（一次读
 /// 超时：`WouldBlock` 或 `TimedOut`），回复才算正常结束。其他任何错误，比如重置，都要返回：`Err(e)
 /// => return Err(e)`。
-/// lesson: lessons/02-tcp-threaded.md#where-does-a-reply-end-the-clients-guess
+/// lesson: lessons/02-tcp-loop.md#where-does-a-reply-end-the-clients-guess
 #[test]
 fn step3_round_trip_reports_a_reset_in_the_middle_of_a_reply() -> Check {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -1208,7 +1226,7 @@ fn step4_ctrl_c_at_the_reply_prompt_exits_0_at_once() -> Check {
 /// `?` on every other error.
 /// hint-zh: 只有 `ErrorKind::Interrupted`（来了一个信号，什么也没读到）才值得重试，而且 `std` 只在
 /// 某些系统上才会从 `read` 返回它；其他错误一律用 `?`。
-/// lesson: lessons/02-tcp-threaded.md#the-rust
+/// lesson: lessons/02-tcp-loop.md#the-rust
 #[test]
 fn step5_converse_returns_a_reset_as_an_error_not_as_a_goodbye() -> Check {
     let mut talk = Conversation::start(Reply::Echo)?;
