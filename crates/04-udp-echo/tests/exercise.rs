@@ -213,8 +213,13 @@ fn pattern(len: usize) -> Vec<u8> {
 /// hint: `serve` is the tutorial's `while True:` loop: `let (n, peer) =
 /// socket.recv_from(&mut buf)?;` then `socket.send_to(&buf[..n], peer)`. No accept, no
 /// second socket: the address recv_from returns is the only way back to the sender.
+/// hint-zh: `serve` 就是教程里那个 `while True:` 循环：`let (n, peer) = socket.recv_from(&mut buf)?;`，
+/// 然后 `socket.send_to(&buf[..n], peer)`。没有 accept，也没有第二个套接字：recv_from
+/// 返回的地址，是回到发送方的唯一途径。
 /// hint: Check `stop.requested()` after each recv_from and return `Ok(served)` when it is
 /// set; otherwise answer, count, print one line, and loop.
+/// hint-zh: 每次 recv_from 之后检查 `stop.requested()`，设置了就返回 `Ok(served)`；否则就回复、
+/// 计数、打印一行，然后接着循环。
 #[test]
 fn step1_serve_echoes_a_datagram_to_its_sender() -> Check {
     let server = LibServer::start()?;
@@ -231,8 +236,12 @@ fn step1_serve_echoes_a_datagram_to_its_sender() -> Check {
 /// hint: recv_from cuts a datagram to the buffer it is given, and says nothing: a 1024-byte
 /// buffer gets the first 1024 bytes of a 1025-byte datagram, and the rest is gone. Make the
 /// buffer RECV_SIZE (65,535) bytes.
+/// hint-zh: recv_from 会把数据报截到你给它的缓冲区那么长，而且一声不吭：1025 字节的数据报，1024
+/// 字节的缓冲区只拿到前 1024 个字节，剩下的就没了。把缓冲区开到 RECV_SIZE（65,535）字节。
 /// hint: Send back exactly `&buf[..n]`, the n bytes this recv_from returned: not the whole
 /// buffer, not a String made from it.
+/// hint-zh: 发回去的必须正好是 `&buf[..n]`，也就是这次 recv_from 返回的那 n 个字节：
+/// 不是整个缓冲区，也不是用它转成的 String。
 #[test]
 fn step1_the_echo_is_byte_exact_for_sizes_from_1_to_60000() -> Check {
     let server = LibServer::start()?;
@@ -257,6 +266,8 @@ fn step1_the_echo_is_byte_exact_for_sizes_from_1_to_60000() -> Check {
 
 /// hint: 65,507 bytes is the most one IPv4 datagram carries. A buffer of RECV_SIZE holds
 /// it; `vec![0u8; RECV_SIZE]` keeps it off the stack.
+/// hint-zh: 一个 IPv4 数据报最多装 65,507 字节。RECV_SIZE 大小的缓冲区装得下它；用
+/// `vec![0u8; RECV_SIZE]` 可以让它不占用栈空间。
 #[test]
 fn step1_the_largest_ipv4_datagram_65507_bytes_is_echoed_whole() -> Check {
     let server = LibServer::start()?;
@@ -278,6 +289,9 @@ fn step1_the_largest_ipv4_datagram_65507_bytes_is_echoed_whole() -> Check {
 /// hint: An empty datagram is a message too: recv_from returns n = 0 and the reply is
 /// `&buf[..0]`. kit::Stop wakes serve with an empty datagram as well, so tell the two apart
 /// by `stop.requested()`, never by `n == 0`.
+/// hint-zh: 空数据报也是一条消息：recv_from 返回 n = 0，回复就是 `&buf[..0]`。kit::Stop 唤醒
+/// serve 时发的也是一个空数据报，所以要靠 `stop.requested()` 区分这两种情况，千万别靠
+/// `n == 0`。
 #[test]
 fn step1_an_empty_datagram_is_a_message_too_and_is_echoed() -> Check {
     let server = LibServer::start()?;
@@ -297,6 +311,9 @@ fn step1_an_empty_datagram_is_a_message_too_and_is_echoed() -> Check {
 /// hint: Count each datagram you answer (`served.datagrams += 1; served.bytes += n as
 /// u64;`) and return `Ok(served)` when `stop.requested()` is true after a recv_from. Do not
 /// count the wake-up datagram: check the flag before counting.
+/// hint-zh: 每回复一个数据报就计一次数（`served.datagrams += 1; served.bytes += n as u64;`）；recv_from
+/// 之后如果 `stop.requested()` 为真，就返回 `Ok(served)`。唤醒用的那个数据报不要算进去：
+/// 先检查标志，再计数。
 #[test]
 fn step1_serve_returns_when_a_stop_is_requested_and_counts_what_it_served() -> Check {
     let server = LibServer::start()?;
@@ -318,6 +335,8 @@ fn step1_serve_returns_when_a_stop_is_requested_and_counts_what_it_served() -> C
 
 /// hint: One recv_from returns one datagram, one send_to sends one: loop, and answer each
 /// datagram as it comes, without gathering or splitting anything.
+/// hint-zh: 一次 recv_from 返回一个数据报，一次 send_to 发出一个：写成循环，
+/// 来一个数据报就回复一个，什么都不用攒起来，也什么都不用拆开。
 #[test]
 fn step2_datagram_boundaries_are_kept_three_sends_are_three_receives() -> Check {
     let server = LibServer::start()?;
@@ -351,6 +370,8 @@ fn step2_datagram_boundaries_are_kept_three_sends_are_three_receives() -> Check 
 
 /// hint: Answer each datagram to the address recv_from returned for THAT datagram: keep
 /// `peer` per datagram, never a "current client" remembered from before.
+/// hint-zh: 每个数据报都要回复到 recv_from 为“这一个”数据报返回的地址：每个数据报各用各的
+/// `peer`，绝不要记着一个之前的“当前客户端”。
 #[test]
 fn step2_several_clients_at_once_each_get_their_own_replies() -> Check {
     let server = LibServer::start()?;
@@ -383,6 +404,9 @@ fn step2_several_clients_at_once_each_get_their_own_replies() -> Check {
 /// hint: A failed send_to is about one client: print it and go on with the loop instead of
 /// returning the error with `?`. On Windows, recv_from itself may report an earlier reply
 /// that bounced (ConnectionReset): skip it with `continue`.
+/// hint-zh: send_to 失败只关系到一个客户端：把它打印出来，接着循环，而不是用 `?` 把错误返回。在
+/// Windows 上，recv_from 本身可能报告之前的某个回复被退了回来（ConnectionReset）：用 `continue`
+/// 跳过它。
 #[test]
 fn step2_a_client_that_went_away_does_not_stop_the_server() -> Check {
     let server = LibServer::start()?;
@@ -410,9 +434,15 @@ fn step2_a_client_that_went_away_does_not_stop_the_server() -> Check {
 /// hint: The server's `main`: `UdpSocket::bind(&addr)` (socket and bind in one call, and no
 /// listen), then `println!("listening on {}", socket.local_addr()?)`: the address the OS
 /// gave, with the port it chose for port 0.
+/// hint-zh: 服务端的 `main`：`UdpSocket::bind(&addr)`（一次调用完成 socket 和 bind，没有
+/// listen），然后 `println!("listening on {}", socket.local_addr()?)`：这是操作系统给的地址，
+/// 你要端口 0 时，里面就是它挑的端口。
 /// hint: In order: `kit::run(HELP, |cli| { .. })`; `cli.addr(DEFAULT_ADDR)?`,
 /// `cli.finish()?`; bind; `Stop::on_ctrl_c()?` and `stop.wake_recv_from(&socket)?`; print
 /// `listening on`; `serve(&socket, &stop)?`; print the summary.
+/// hint-zh: 顺序是：`kit::run(HELP, |cli| { .. })`；`cli.addr(DEFAULT_ADDR)?`、`cli.finish()?`；
+/// 绑定；`Stop::on_ctrl_c()?` 和 `stop.wake_recv_from(&socket)?`；打印
+/// `listening on`；`serve(&socket, &stop)?`；打印总结。
 #[test]
 fn step3_the_server_prints_listening_on_and_echoes_a_datagram() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -430,6 +460,9 @@ fn step3_the_server_prints_listening_on_and_echoes_a_datagram() -> Check {
 /// hint: `serve` prints a line per datagram with the `peer` address recv_from returned:
 /// `from {peer}: {n} bytes: ...`. Print it with `println!`, which reaches a pipe at once,
 /// line by line.
+/// hint-zh: `serve` 为每个数据报打印一行，带上 recv_from 返回的 `peer`
+/// 地址：`from {peer}: {n} bytes: ...`。用 `println!` 打印：就算输出到管道，
+/// 它也是一行一行地立刻送到。
 #[test]
 fn step3_the_server_logs_the_address_each_datagram_came_from() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -450,6 +483,8 @@ fn step3_the_server_logs_the_address_each_datagram_came_from() -> Check {
 /// hint: The echo sends the bytes as they came; the log shows them through
 /// `kit::printable(&buf[..n])`, which writes control characters and bytes that are not
 /// UTF-8 as escapes, so a peer cannot drive your terminal.
+/// hint-zh: 回显把字节原样发回去；日志则通过 `kit::printable(&buf[..n])` 来显示它们，
+/// 它把控制字符和不是 UTF-8 的字节写成转义序列，这样对端就没法操纵你的终端。
 #[test]
 fn step3_non_utf8_bytes_and_terminal_escapes_come_back_exact_and_are_logged_harmless() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -475,6 +510,10 @@ fn step3_non_utf8_bytes_and_terminal_escapes_come_back_exact_and_are_logged_harm
 /// on Ctrl-C or SIGTERM it sends the socket an empty datagram, recv_from returns, and
 /// `serve` sees `stop.requested()`. After `serve` returns, print one summary line with the
 /// count and return `Ok(())` (exit 0).
+/// hint-zh: 在打印 `listening on` 之前调用 `Stop::on_ctrl_c()?`，然后
+/// `stop.wake_recv_from(&socket)?`：收到 Ctrl-C 或 SIGTERM 时，
+/// 它给套接字发一个空数据报，recv_from 随之返回，`serve` 就看到了 `stop.requested()`。`serve`
+/// 返回之后，打印一行带计数的总结，然后返回 `Ok(())`（退出码 0）。
 #[test]
 fn step3_ctrl_c_or_sigterm_stops_the_server_within_one_second_with_a_summary() -> Check {
     for signal in ["INT", "TERM"] {
@@ -505,6 +544,9 @@ fn step3_ctrl_c_or_sigterm_stops_the_server_within_one_second_with_a_summary() -
 /// hint: Bind with `UdpSocket::bind(&addr).context(...)?`: the error goes back to
 /// `kit::run`, which prints one `error: ...` line and exits 1. No `unwrap`, no `expect`: a
 /// user must never see a panic.
+/// hint-zh: 用 `UdpSocket::bind(&addr).context(...)?` 绑定：错误会交回给 `kit::run`，
+/// 由它打印一行 `error: ...`，以退出码 1 退出。不要 `unwrap`，也不要 `expect`：用户永远不该看到
+/// panic。
 #[test]
 fn step3_a_port_in_use_is_one_clear_error_and_exit_1() -> Check {
     let taken = socket()?;
@@ -523,9 +565,14 @@ fn step3_a_port_in_use_is_one_clear_error_and_exit_1() -> Check {
 /// hint: `client_socket` binds to port 0 on the unspecified address of the server's family:
 /// `UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))` for an IPv4 server. The OS picks a free
 /// port.
+/// hint-zh: `client_socket` 绑定到和服务端同一地址族的任意地址、端口 0 上：服务端是 IPv4 时，
+/// 就是 `UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))`。空闲端口由操作系统来挑。
 /// hint: `request`: `socket.send_to(message, server)?`, then
 /// `socket.set_read_timeout(Some(timeout))?` and `socket.recv_from(&mut buf)`; a datagram
 /// from `server` is the reply: return `Ok(Reply { bytes: buf[..n].to_vec(), tries: 1 })`.
+/// hint-zh: `request`：先 `socket.send_to(message, server)?`，再
+/// `socket.set_read_timeout(Some(timeout))?` 和 `socket.recv_from(&mut buf)`；来自 `server`
+/// 的数据报就是回复：返回 `Ok(Reply { bytes: buf[..n].to_vec(), tries: 1 })`。
 #[test]
 fn step4_request_returns_the_reply_after_one_try() -> Check {
     let server = LibServer::start()?;
@@ -554,6 +601,8 @@ fn step4_request_returns_the_reply_after_one_try() -> Check {
 
 /// hint: The client's buffer must fit any datagram too, not just one as long as the message
 /// it sent: `vec![0u8; RECV_SIZE]`, and the reply is `buf[..n]`.
+/// hint-zh: 客户端的缓冲区也必须装得下任何数据报，而不只是和它发出的消息一样长：`vec![0u8; RECV_SIZE]`，
+/// 回复就是 `buf[..n]`。
 #[test]
 fn step4_request_brings_back_a_65507_byte_reply_whole() -> Check {
     // A short question, the largest possible answer: the client's buffer
@@ -589,6 +638,9 @@ fn step4_request_brings_back_a_65507_byte_reply_whole() -> Check {
 /// hint: When recv_from fails with a timeout (`ErrorKind::WouldBlock` on Unix, `TimedOut`
 /// on Windows), the datagram or its reply was lost: send the message again, up to `retries`
 /// more times, and count the tries: the reply to the second send has `tries: 2`.
+/// hint-zh: recv_from 因超时而失败时（Unix 上是 `ErrorKind::WouldBlock`，Windows 上是
+/// `TimedOut`），说明数据报或者它的回复丢了：把消息再发一次，最多再发 `retries` 次，
+/// 并记下尝试了几次：第二次发送得到的回复，`tries` 是 2。
 #[test]
 fn step4_request_sends_again_when_the_first_datagram_is_lost() -> Check {
     let fake = socket()?;
@@ -622,9 +674,14 @@ fn step4_request_sends_again_when_the_first_datagram_is_lost() -> Check {
 /// hint: `for attempt in 1..=retries + 1`: one send_to per try, each followed by a wait of
 /// the whole `timeout` for the reply. After the last try, return an `io::Error` of kind
 /// `ErrorKind::TimedOut` that says what was tried.
+/// hint-zh: `for attempt in 1..=retries + 1`：每次尝试一个 send_to，之后都等满整个 `timeout`
+/// 来等回复。最后一次尝试之后，返回一个类型为 `ErrorKind::TimedOut` 的 `io::Error`，
+/// 说明都试过什么。
 /// hint: A datagram from another address must not cut a try short: wait until a deadline
 /// (`Instant::now() + timeout`), setting the read timeout to what is left before each
 /// recv_from.
+/// hint-zh: 来自别的地址的数据报，不能让一次尝试提前结束：一直等到一个截止时间（`Instant::now() + timeout`），
+/// 每次 recv_from 之前，都把读超时设成还剩下的时间。
 #[test]
 fn step4_request_with_no_reply_sends_exactly_retries_plus_one_datagrams_then_fails() -> Check {
     let timeout = Duration::from_millis(50);
@@ -677,6 +734,8 @@ fn step4_request_with_no_reply_sends_exactly_retries_plus_one_datagrams_then_fai
 
 /// hint: The client binary is given: it joins its words with single spaces and calls your
 /// `request` against your server. If this fails, run both by hand in two terminals (the
+/// hint-zh: 客户端程序是现成的：它用单个空格把命令行参数连起来，对着你的服务端调用你的
+/// `request`。这一步要是失败了，就在两个终端里手动运行它们（讲解里的“运行”一节）。
 /// lesson's "Run it").
 #[test]
 fn step5_the_client_prints_the_servers_reply() -> Check {
@@ -693,6 +752,8 @@ fn step5_the_client_prints_the_servers_reply() -> Check {
 
 /// hint: A 60,000-byte reply must come back whole: your `request`'s buffer is RECV_SIZE
 /// bytes, and your `serve`'s too.
+/// hint-zh: 一个 60,000 字节的回复必须完整地回来：你的 `request` 的缓冲区要有 RECV_SIZE
+/// 字节，`serve` 的也一样。
 #[test]
 fn step5_the_client_prints_a_long_reply_whole() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0"])?;
@@ -710,6 +771,9 @@ fn step5_the_client_prints_a_long_reply_whole() -> Check {
 /// hint: The client binary is given: with no words it sends each stdin line, without its
 /// newline, through your `request`, and prints each reply. If a line is missing, `request`
 /// sent something else (a newline added?) or returned another datagram than the reply.
+/// hint-zh: 客户端程序是现成的：没有参数时，它把标准输入的每一行去掉换行，通过你的 `request`
+/// 发出去，并打印每个回复。要是少了某一行，就是 `request` 发出去的东西不对（多加了一个换行？），
+/// 或者返回的不是回复，而是别的数据报。
 #[test]
 fn step5_the_client_sends_each_stdin_line_as_one_datagram() -> Check {
     let fake = socket()?;
@@ -744,6 +808,8 @@ fn step5_the_client_sends_each_stdin_line_as_one_datagram() -> Check {
 
 /// hint: Step 4's lost datagram, through the client program: `request` sends again when the
 /// read timeout expires, and the client prints the reply to the second try.
+/// hint-zh: 第 4 级里那个丢失的数据报，这次通过客户端程序再走一遍：读超时到期时，`request`
+/// 会再发一次，客户端打印的是第二次尝试得到的回复。
 #[test]
 fn step5_the_client_sends_again_when_the_first_datagram_is_lost() -> Check {
     let fake = socket()?;
@@ -774,6 +840,8 @@ fn step5_the_client_sends_again_when_the_first_datagram_is_lost() -> Check {
 /// hint: `request` must end by itself: a read timeout before every recv_from, and no more
 /// than `retries + 1` sends. Its error reaches `kit::run`, which prints one `error: ...`
 /// line and exits 1.
+/// hint-zh: `request` 必须自己结束：每次 recv_from 之前都设好读超时，发送不超过 `retries + 1`
+/// 次。它的错误交给 `kit::run`，由它打印一行 `error: ...`，以退出码 1 退出。
 #[test]
 fn step5_with_no_reply_the_client_tries_a_bounded_number_of_times_then_fails() -> Check {
     let hole = socket()?;
@@ -811,6 +879,8 @@ fn step5_with_no_reply_the_client_tries_a_bounded_number_of_times_then_fails() -
 /// hint: With no flags the client uses DEFAULT_TIMEOUT (1 s) and DEFAULT_RETRIES (2): about
 /// 3 s in all. A much longer wait is a timeout that is not set, or not counted from each
 /// send.
+/// hint-zh: 不加参数时，客户端用的是 DEFAULT_TIMEOUT（1 秒）和 DEFAULT_RETRIES（2 次）：
+/// 总共大约 3 秒。等得比这长得多，就说明超时没有设，或者不是从每次发送时开始算的。
 #[test]
 fn step5_with_default_flags_the_client_gives_up_within_a_few_seconds() -> Check {
     let hole = socket()?;
@@ -834,6 +904,8 @@ fn step5_with_default_flags_the_client_gives_up_within_a_few_seconds() -> Check 
 
 /// hint: Anyone can send to the client's port. In `request`, a datagram whose address is
 /// not `server` is not the reply: drop it and keep waiting until the try's deadline.
+/// hint-zh: 谁都可以往客户端的端口发数据报。在 `request` 里，地址不是 `server`
+/// 的数据报就不是回复：丢掉它，接着等，直到这次尝试的截止时间。
 #[test]
 fn step5_replies_from_other_addresses_are_ignored() -> Check {
     let fake = socket()?;
@@ -865,6 +937,8 @@ fn step5_replies_from_other_addresses_are_ignored() -> Check {
 /// hint: Use `send_to` and `recv_from` on an unconnected socket, as the tutorial does:
 /// Linux then reports nothing of the ICMP "port unreachable", and only the timeout ends a
 /// try. Any other error from recv_from is returned as it is.
+/// hint-zh: 像教程那样，在未连接的套接字上用 `send_to` 和 `recv_from`：这样 Linux 就不会报告
+/// ICMP “端口不可达”，只有超时能结束一次尝试。recv_from 返回的其他任何错误，都原样返回。
 #[test]
 fn step5_a_closed_port_is_only_silence_to_the_client() -> Check {
     // Nothing receives on that port, so the kernel answers each datagram
@@ -890,6 +964,8 @@ fn step5_a_closed_port_is_only_silence_to_the_client() -> Check {
 
 /// hint: Nothing to write: this is how recv_from treats a buffer smaller than the datagram.
 /// Predict the outcome, then read the check.
+/// hint-zh: 这一级不用写代码：recv_from 碰上比数据报小的缓冲区，就是这样处理的。先猜猜结果，
+/// 再读检查。
 #[test]
 fn step6_a_datagram_longer_than_the_buffer_is_cut_short_without_an_error() -> Check {
     // Plain std, no stage code: how recv_from treats a small buffer.
@@ -916,6 +992,8 @@ fn step6_a_datagram_longer_than_the_buffer_is_cut_short_without_an_error() -> Ch
 
 /// hint: Nothing to write: `send_to` of more than 65,507 bytes over IPv4 fails with
 /// EMSGSIZE ("Message too long") and sends nothing.
+/// hint-zh: 这一级不用写代码：在 IPv4 上，`send_to` 超过 65,507 字节会以 EMSGSIZE（“Message too
+/// long”）失败，什么都不发。
 #[test]
 fn step6_send_to_refuses_a_datagram_over_65507_bytes_on_ipv4() -> Check {
     // Plain std again: where the IPv4 limit lies.
@@ -949,6 +1027,8 @@ fn step6_send_to_refuses_a_datagram_over_65507_bytes_on_ipv4() -> Check {
 /// hint: In `request`, `socket.send_to(message, server)?` returns the "Message too long"
 /// error at once: pass it on with `?`. Do not cut the message into several datagrams, and
 /// do not go on to wait for a reply.
+/// hint-zh: 在 `request` 里，`socket.send_to(message, server)?` 会立刻返回 “Message too
+/// long” 错误：用 `?` 把它传上去。不要把消息切成几个数据报，也不要接着去等回复。
 #[test]
 fn step6_the_client_refuses_a_message_too_big_for_one_datagram() -> Check {
     let hole = socket()?;
@@ -976,6 +1056,8 @@ fn step6_the_client_refuses_a_message_too_big_for_one_datagram() -> Check {
 /// hint: `kit::run` turns a `Cli` error into `error: ...`, the usage line and exit 2: get
 /// the address with `cli.addr(DEFAULT_ADDR)?` and finish with `cli.finish()?`, which
 /// refuses an unknown flag.
+/// hint-zh: `kit::run` 会把 `Cli` 的错误变成 `error: ...`、用法那一行和退出码 2：用
+/// `cli.addr(DEFAULT_ADDR)?` 取地址，最后用 `cli.finish()?` 收尾，它会拒绝不认识的参数。
 #[test]
 fn step7_a_bad_address_or_flag_is_a_usage_error_exit_2() -> Check {
     let cases: [(&str, &[&str]); 5] = [
@@ -1003,6 +1085,8 @@ fn step7_a_bad_address_or_flag_is_a_usage_error_exit_2() -> Check {
 
 /// hint: `kit::run(HELP, ..)` prints HELP for `-h` and `--help` and exits 0 before your
 /// code runs: the first line of HELP must be the usage line.
+/// hint-zh: `kit::run(HELP, ..)` 在你的代码运行之前，就会为 `-h` 和 `--help` 打印 HELP，
+/// 并以退出码 0 退出：HELP 的第一行必须是用法那一行。
 #[test]
 fn step7_help_prints_usage_and_exits_0() -> Check {
     for exe in [SERVER, CLIENT] {

@@ -384,7 +384,9 @@ impl Write for WriteCalls {
 // Step 1: the length header: write_frame and read_frame, whole messages.
 
 /// hint: `write_frame` is Python's `struct.pack(">I", len(body)) + body`: the length as a `u32`, big-endian, then the body.
+/// hint-zh: `write_frame` 就是 Python 的 `struct.pack(">I", len(body)) + body`：先是 `u32` 类型的长度，大端，然后是消息体。
 /// hint: `u32::try_from(body.len())` (refuse a body of 4 GiB or more), then `size.to_be_bytes()`; `read_frame` turns 4 bytes back with `u32::from_be_bytes`.
+/// hint-zh: `u32::try_from(body.len())`（拒绝 4 GiB 及以上的消息体），然后 `size.to_be_bytes()`；`read_frame` 再用 `u32::from_be_bytes` 把这 4 个字节变回长度。
 #[test]
 fn step1_a_frame_is_a_4_byte_big_endian_length_then_the_body() -> Check {
     let mut out = Vec::new();
@@ -417,7 +419,9 @@ fn step1_a_frame_is_a_4_byte_big_endian_length_then_the_body() -> Check {
 }
 
 /// hint: `read_frame` reads 4 bytes of header, then exactly that many bytes of body; 0 bytes of header is the clean end, `Ok(None)`.
+/// hint-zh: `read_frame` 先读 4 字节的报头，再读正好那么多字节的消息体；报头一个字节都没读到，就是干净的结束，`Ok(None)`。
 /// hint: `r.take(4).read_to_end(&mut header)` gets the header however many reads it takes; then `r.take(size).read_to_end(&mut body)`. Refuse only `size > max`.
+/// hint-zh: `r.take(4).read_to_end(&mut header)` 不管要读几次，都能拿到完整的报头；然后 `r.take(size).read_to_end(&mut body)`。只拒绝 `size > max`。
 #[test]
 fn step1_frames_round_trip_empty_small_and_exactly_1_mib() -> Check {
     let big = noise(MIB, 1);
@@ -453,6 +457,7 @@ fn step1_frames_round_trip_empty_small_and_exactly_1_mib() -> Check {
 }
 
 /// hint: Build the whole frame in one buffer (`[&size.to_be_bytes()[..], body].concat()`), then one `write_all`.
+/// hint-zh: 把整帧放进一个缓冲区（`[&size.to_be_bytes()[..], body].concat()`），然后只调用一次 `write_all`。
 #[test]
 fn step1_a_frame_goes_out_in_one_write() -> Check {
     // A frame written as two write() calls, header then body, is correct and
@@ -488,6 +493,7 @@ fn step1_a_frame_survives_a_socket_that_takes_a_few_bytes_per_write() -> Check {
 }
 
 /// hint: One read is not one message: `take(size)` stops the body exactly where the next frame starts.
+/// hint-zh: 一次读不等于一条消息：`take(size)` 让消息体正好停在下一帧开始的地方。
 #[test]
 fn step1_three_frames_in_one_buffer_are_three_messages() -> Check {
     let mut wire = Vec::new();
@@ -530,7 +536,9 @@ fn step1_a_frame_arriving_one_byte_at_a_time_comes_back_whole() -> Check {
 // Step 2: the line: write_line and read_line, whole messages.
 
 /// hint: `read_line` is `readline()`: `read_until(b'\n', ...)` on a `BufRead`, then take the `\n` off, and a `\r` right before it.
+/// hint-zh: `read_line` 就是 Python 的 `readline()`：在 `BufRead` 上调用 `read_until(b'\n', ...)`，然后去掉 `\n`，以及紧挨在它前面的 `\r`。
 /// hint: An empty `line` after `read_until` is the clean end (`Ok(None)`); a line that is only `\n` is an empty message. `write_line` refuses a body holding `\n`.
+/// hint-zh: `read_until` 之后 `line` 是空的，就是干净的结束（`Ok(None)`）；只有一个 `\n` 的行是一条空消息。`write_line` 拒绝含有 `\n` 的消息体。
 #[test]
 fn step2_lines_round_trip_crlf_and_any_bytes() -> Check {
     let mut out = Vec::new();
@@ -698,7 +706,9 @@ fn step3_a_stream_cut_mid_line_is_unexpected_eof() -> Check {
 }
 
 /// hint: Retry a `read` only when it failed with `ErrorKind::Interrupted` (a signal came, nothing was read); return every other error.
+/// hint-zh: 只有 `read` 以 `ErrorKind::Interrupted` 失败时（来了一个信号，什么都没读到）才重试；其他所有错误都返回。
 /// hint: `read_to_end` and `read_until` already do exactly this: use them rather than a loop of your own.
+/// hint-zh: `read_to_end` 和 `read_until` 本来就是这么做的：直接用它们，别自己写循环。
 #[test]
 fn step3_a_failed_read_is_returned_and_only_an_interrupted_one_retried() -> Check {
     // A connection reset in the middle of a header, of a body, of a line:
@@ -799,7 +809,9 @@ fn big_headers_in_little_memory() -> Check {
 }
 
 /// hint: Compare the announced size with `max` right after the header, before anything else.
+/// hint-zh: 读完报头，马上把它宣称的大小和 `max` 比较，在做任何别的事之前。
 /// hint: Never `vec![0; size]` or `Vec::with_capacity(size)`: start with `Vec::new()` and let `take(size).read_to_end` grow it as bytes arrive.
+/// hint-zh: 千万别 `vec![0; size]` 或 `Vec::with_capacity(size)`：从 `Vec::new()` 开始，由 `take(size).read_to_end` 随着字节的到达让它慢慢增长。
 #[test]
 fn step3_a_big_header_does_not_make_room_for_a_body_that_never_comes() -> Check {
     if std::env::var_os("FRAMING_LITTLE_MEMORY").is_some() {
@@ -835,6 +847,7 @@ fn step3_a_big_header_does_not_make_room_for_a_body_that_never_comes() -> Check 
 }
 
 /// hint: Bound the read itself: `r.take(max as u64 + 2).read_until(b'\n', &mut line)`; then compare the length once `\n` or `\r\n` is taken off.
+/// hint-zh: 直接限制读取本身：`r.take(max as u64 + 2).read_until(b'\n', &mut line)`；去掉 `\n` 或 `\r\n` 之后，再比较长度。
 #[test]
 fn step3_a_line_over_the_limit_is_refused_without_reading_it_all() -> Check {
     // A line that never ends: without a bound, read_until reads for ever.
@@ -1035,6 +1048,7 @@ fn step5_echoes_empty_small_and_big_frames() -> Check {
 }
 
 /// hint: 1 MiB is `1024 * 1024` = 1,048,576 bytes; a message of exactly that size is allowed, one byte more is not.
+/// hint-zh: 1 MiB 是 `1024 * 1024` = 1,048,576 字节；正好这么大的消息是允许的，多一个字节就不行。
 #[test]
 fn step5_the_default_limit_is_1_mib_exactly() -> Check {
     // What --help and the lesson promise: 1 MiB is 1,048,576 bytes.
@@ -1090,6 +1104,7 @@ fn step5_a_python_client_using_struct_pack_works() -> Check {
 }
 
 /// hint: `converse` keeps one `BufReader` for the whole connection and calls `read_message` in a loop: bytes read past one message belong to the next.
+/// hint-zh: `converse` 在整条连接上只用一个 `BufReader`，在循环里调用 `read_message`：多读进来的、超出一条消息的字节，属于下一条消息。
 #[test]
 fn step5_three_frames_in_one_write_come_back_as_three() -> Check {
     let server = length_server()?;
@@ -1167,6 +1182,7 @@ fn step5_a_stream_cut_mid_message_is_logged_as_such() -> Check {
 }
 
 /// hint: A message over the limit: write one message `error: ...` with `write_message` (the client's framing), then return, which closes the connection.
+/// hint-zh: 超过上限的消息：用 `write_message`（按客户端的分帧方式）写一条 `error: ...` 消息，然后返回，连接随之关闭。
 #[test]
 fn step5_a_4_gib_header_is_told_and_closed_and_everyone_else_served() -> Check {
     // The server's address space is limited to 2 GiB (`ulimit -v`): a server
@@ -1416,6 +1432,7 @@ fn fake_server(answer: fn(&mut TcpStream) -> io::Result<()>) -> Result<String, F
 }
 
 /// hint: `round_trip` writes one message and reads one message with `read_message`: no timeout, no guessing from the reply's length.
+/// hint-zh: `round_trip` 写一条消息，再用 `read_message` 读一条消息：不设超时，也不靠回复的长度去猜。
 #[test]
 fn step7_the_client_waits_for_the_whole_reply_however_slowly_it_comes() -> Check {
     // A reply written in three pieces, 300 ms apart: longer than any "quiet
@@ -1439,6 +1456,7 @@ fn step7_the_client_waits_for_the_whole_reply_however_slowly_it_comes() -> Check
 }
 
 /// hint: Read the reply through the `BufReader` you were given (`read_message(mode, conn, ...)`), never from the stream under it.
+/// hint-zh: 通过传给你的那个 `BufReader` 读回复（`read_message(mode, conn, ...)`），绝不要绕过它，直接从它底下的流里读。
 #[test]
 fn step7_round_trip_returns_one_reply_and_keeps_the_next_for_later() -> Check {
     // Two replies in one write: the first call must return only the first,
