@@ -1,0 +1,134 @@
+//! Rung 28: `hardened-chat-client`, and the wire protocol that did not
+//! change: stage 6's client with stage 7's server and stage 7's client with
+//! stage 6's server; the connect timeout; `--reconnect`.
+
+mod common;
+
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use common::{CLIENT, Peer, SERVER, msg, stage6, start};
+use harness::{Check, Fail, Proc, Server, check, check_eq};
+
+/// Runs `client` against `server` as bob, next to a plain peer alice: bob
+/// joins, alice hears him, he hears alice, he leaves.
+fn a_conversation(server: &Server, client: &str) -> Check {
+    let mut alice = Peer::join(server.addr(), "alice")?;
+    let mut bob = Proc::spawn(client, &[server.addr(), "--name", "bob"])?;
+    bob.line_containing("online: alice, bob")?;
+    alice.notice("bob joined")?;
+    bob.send_line("hi alice")?;
+    check_eq!(msg(&alice.next_from("bob")?), "hi alice", "alice hears bob");
+    alice.say("hi bob")?;
+    let shown = bob.line_containing("hi bob")?;
+    check!(
+        shown.ends_with("] alice: hi bob"),
+        "bob's client shows alice's message as [HH:MM:SS] alice: hi bob; it printed {shown:?}"
+    );
+    bob.close_stdin();
+    bob.wait()?
+        .expect_code(0, "end of input leaves the room: exit 0")?;
+    alice.notice("bob left")?;
+    Ok(())
+}
+
+/// hint: The wire protocol is stage 6's, unchanged: a stage 6 client must
+/// not notice the bounds.
+#[test]
+fn step28_chat_client_works_with_hardened_chat_server() -> Check {
+    let server = start(&[])?;
+    a_conversation(&server, &stage6("chat-client")?)
+}
+
+/// hint: And stage 7's client speaks to stage 6's server: the connect
+/// timeout and --reconnect change nothing on the wire.
+#[test]
+fn step28_hardened_chat_client_works_with_chat_server() -> Check {
+    let server = Server::start(&stage6("chat-server")?, &["127.0.0.1:0"])?;
+    a_conversation(&server, CLIENT)
+}
+
+/// hint: With --reconnect, the printer thread does not end the program
+/// when the connection is lost: it says so on stderr, waits (0.5 s, then
+/// twice as long each time, at most 8 s), connects again and rejoins as
+/// the same name, and the main thread sends through the new connection.
+#[test]
+fn step28_the_client_reconnects_and_rejoins_under_the_same_name() -> Check {
+    let first = start(&[])?;
+    let addr = first.addr().to_string();
+    let mut alice = Proc::spawn(CLIENT, &[&addr, "--name", "alice", "--reconnect"])?;
+    alice.line_containing("online: alice")?;
+    let asked = first.ctrl_c()?;
+    first.expect_prompt_exit(asked, "served 1")?;
+    let lost = alice.err_line()?;
+    check!(
+        lost.contains("reconnecting in"),
+        "when the server goes away, --reconnect says so on stderr and tries again; it said {lost:?}"
+    );
+    // The server comes back on the same address (a restart, say).
+    let second = Server::start(SERVER, &[&addr])?;
+    let mut bob = Peer::join(second.addr(), "bob")?;
+    let back = (0..5)
+        .map(|_| alice.err_line())
+        .find(|l| l.as_ref().map_or(true, |l| l.contains("reconnected")))
+        .unwrap_or_else(|| Err(Fail::new("no reconnection within 5 tries")))?;
+    check!(
+        back.contains("alice"),
+        "after reconnecting, the client says so, and as whom it rejoins; it said {back:?}"
+    );
+    bob.notice("alice joined")?;
+    alice.send_line("back again")?;
+    check_eq!(
+        msg(&bob.next_from("alice")?),
+        "back again",
+        "what alice types after the reconnection goes to the new connection"
+    );
+    alice.close_stdin();
+    alice
+        .wait()?
+        .expect_code(0, "end of input leaves the room: exit 0")?;
+    Ok(())
+}
+
+/// hint: `TcpStream::connect_timeout` gives up after --connect-timeout when
+/// nobody answers (a SYN dropped, here by a listener whose queue is full),
+/// where a plain `connect` waits for the kernel's minutes of retries.
+#[test]
+fn step28_the_client_gives_up_connecting_after_the_connect_timeout() -> Check {
+    // A listener that never accepts: once its queue is full, the kernel
+    // drops new SYNs, and a connect waits.
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let mut queued = Vec::new();
+    let full = loop {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(stream) => queued.push(stream),
+            Err(_) => break true,
+        }
+        if queued.len() > 5000 {
+            break false;
+        }
+    };
+    if !full {
+        eprintln!("note: the listen queue never filled here; connect timeout check skipped");
+        return Ok(());
+    }
+    let started = Instant::now();
+    let done = harness::run(
+        CLIENT,
+        &[&addr.to_string(), "--name", "x", "--connect-timeout", "1"],
+        b"",
+    )?;
+    let took = started.elapsed();
+    done.expect_code(
+        1,
+        "no answer within the connect timeout: a run-time error, exit 1",
+    )?;
+    done.expect_one_error_line()?;
+    check!(
+        took < Duration::from_millis(2500),
+        "--connect-timeout 1: the client must give up after about 1 s; it took {took:?}"
+    );
+    drop(queued);
+    Ok(())
+}
