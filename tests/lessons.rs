@@ -510,7 +510,6 @@ fn named_binaries_packages_and_checks_exist() {
                         .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
                     && !ws.binaries.contains(word)
                     && !ALLOWED_OTHER_NAMES.contains(&word)
-                    && !planned(word)
                 {
                     problems.push(format!(
                         "{place}: `{word}` is not a binary of this workspace"
@@ -570,19 +569,6 @@ fn named_binaries_packages_and_checks_exist() {
 /// `NAME`, `PKG`: a placeholder in a command a page describes, not a name.
 fn placeholder(word: &str) -> bool {
     !word.is_empty() && word.chars().all(|c| c.is_ascii_uppercase() || c == '_')
-}
-
-/// Binaries the contract names for a stage whose crate is not there yet
-/// (stage 7, issue 12), so the shared pages can list it. Once its crate
-/// exists, its names are checked like any other.
-fn planned(word: &str) -> bool {
-    const PLANNED: &[(&str, &str)] = &[
-        ("crates/07-hardened-chat", "hardened-chat-server"),
-        ("crates/07-hardened-chat", "hardened-chat-client"),
-    ];
-    PLANNED
-        .iter()
-        .any(|(dir, name)| *name == word && !root().join(dir).exists())
 }
 
 /// Names that look like ours but are not: tools and Python files a lesson
