@@ -12,6 +12,7 @@ mod s03_tcp_threaded;
 mod s04_udp_echo;
 mod s05_framing;
 mod s06_chat;
+mod s07_hardened_chat;
 
 pub struct Stage {
     pub number: u32,
@@ -28,4 +29,5 @@ pub const STAGES: &[Stage] = &[
     s04_udp_echo::STAGE,
     s05_framing::STAGE,
     s06_chat::STAGE,
+    s07_hardened_chat::STAGE,
 ];
