@@ -1,0 +1,235 @@
+//! The attack cases against stage 7's `hardened-chat-server` (built here if
+//! need be), where they prove its bounds: every dribbler closed at the join
+//! timeout, told why; a flood passed on whole with no reader cut off; a
+//! client that never reads cut off by the write timeout; no ghost after a
+//! reset storm; and past --max-clients, refusal lines. Small flag values
+//! keep them quick. (`tests/attacks.rs` runs the same cases against
+//! stage 6, where they show what goes wrong.)
+
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use harness::Server;
+use serde_json::Value;
+
+const LOADGEN: &str = env!("CARGO_BIN_EXE_loadgen");
+const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml");
+
+fn loadgen(args: &[&str]) -> Output {
+    Command::new(LOADGEN)
+        .args(args)
+        .output()
+        .expect("loadgen runs")
+}
+
+/// Runs a case with `--json` and returns its report.
+fn report(args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--json", "--quiet"]);
+    let out = loadgen(&all);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "loadgen {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+}
+
+fn num(v: &Value, key: &str) -> u64 {
+    v[key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no number {key} in {v}"))
+}
+
+fn float(v: &Value, key: &str) -> f64 {
+    v[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no number {key} in {v}"))
+}
+
+/// Stage 7's server, next to this test's own binary: built with the same
+/// profile and target folder (a no-op when it is up to date).
+fn hardened(args: &[&str]) -> Server {
+    static EXE: OnceLock<String> = OnceLock::new();
+    let exe = EXE.get_or_init(|| {
+        // target/debug/deps/stage7-HASH
+        let test = std::env::current_exe().expect("the test's own path");
+        let profile = test
+            .parent()
+            .and_then(|d| d.parent())
+            .expect("target/PROFILE");
+        let target = profile.parent().expect("target");
+        let mut build = Command::new(env!("CARGO"));
+        build.args([
+            "build",
+            "--quiet",
+            "-p",
+            "hardened-chat",
+            "--bin",
+            "hardened-chat-server",
+        ]);
+        build.arg("--manifest-path").arg(WORKSPACE);
+        build.arg("--target-dir").arg(target);
+        if profile.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        assert!(
+            build.status().is_ok_and(|s| s.success()),
+            "cargo build -p hardened-chat failed"
+        );
+        profile
+            .join("hardened-chat-server")
+            .to_string_lossy()
+            .into_owned()
+    });
+    let mut all = vec!["127.0.0.1:0"];
+    all.extend(args);
+    Server::start(exe, &all).expect("hardened-chat-server starts")
+}
+
+#[test]
+fn dribble_against_stage_7_every_dribbler_is_told_and_closed_at_the_join_timeout() {
+    let server = hardened(&["--join-timeout", "0.5"]);
+    let pid = server.pid().to_string();
+    let r = report(&[
+        "dribble",
+        "--addr",
+        server.addr(),
+        "--pid",
+        &pid,
+        "--conns",
+        "5",
+        "--interval-ms",
+        "20",
+        "--probe-ms",
+        "100",
+        "--secs",
+        "1.2",
+    ]);
+    assert_eq!(num(&r, "dribblers_closed"), 5, "{r}");
+    assert_eq!(num(&r, "dribblers_told"), 5, "{r}");
+    assert_eq!(num(&r, "dribblers_open_at_end"), 0, "{r}");
+    let after = float(&r, "closed_after_p50_s");
+    assert!(
+        (0.4..1.0).contains(&after),
+        "closed 0.5 s after connecting: {r}"
+    );
+    assert_eq!(
+        num(&r, "ok"),
+        num(&r, "probes"),
+        "fresh clients join throughout: {r}"
+    );
+}
+
+#[test]
+fn flood_against_stage_7_the_room_takes_it_all_and_no_reader_is_cut_off() {
+    let server = hardened(&["--queue", "32"]);
+    let r = report(&[
+        "flood",
+        "--addr",
+        server.addr(),
+        "--readers",
+        "3",
+        "--lines",
+        "1000",
+        "--secs",
+        "5",
+    ]);
+    assert_eq!(num(&r, "readers_disconnected"), 0, "{r}");
+    assert_eq!(num(&r, "room_took"), 1000, "{r}");
+    assert_eq!(num(&r, "lost"), 0, "{r}");
+    assert_eq!(num(&r, "readers_complete"), 3, "{r}");
+    assert_eq!(r["same_order"], Value::Bool(true), "{r}");
+}
+
+#[test]
+fn flood_against_stage_7_a_deaf_flooder_never_costs_a_reader() {
+    let server = hardened(&["--queue", "16"]);
+    let r = report(&[
+        "flood",
+        "--addr",
+        server.addr(),
+        "--readers",
+        "3",
+        "--lines",
+        "1000",
+        "--deaf",
+        "--secs",
+        "5",
+    ]);
+    assert_eq!(num(&r, "readers_disconnected"), 0, "{r}");
+    assert_eq!(r["same_order"], Value::Bool(true), "{r}");
+}
+
+#[test]
+fn stall_against_stage_7_the_write_timeout_cuts_off_the_client_that_never_reads() {
+    // A queue so long that only the write timeout can cut it off.
+    let server = hardened(&["--write-timeout", "0.5", "--queue", "100000"]);
+    let r = report(&[
+        "stall",
+        "--addr",
+        server.addr(),
+        "--clients",
+        "2",
+        "--rate",
+        "400",
+        "--size",
+        "60000",
+        "--secs",
+        "1.2",
+    ]);
+    assert_eq!(r["stalled_cut_off"], Value::Bool(true), "{r}");
+    assert_eq!(
+        num(&r, "ok"),
+        num(&r, "expected"),
+        "the others get everything: {r}"
+    );
+}
+
+#[test]
+fn storm_against_stage_7_leaves_no_ghost() {
+    let server = hardened(&["--queue", "8"]);
+    let pid = server.pid().to_string();
+    let r = report(&[
+        "storm",
+        "--addr",
+        server.addr(),
+        "--clients",
+        "20",
+        "--lines",
+        "5",
+        "--waves",
+        "3",
+        "--pid",
+        &pid,
+        "--settle-secs",
+        "3",
+        "--secs",
+        "10",
+    ]);
+    assert_eq!(num(&r, "ghosts"), 0, "{r}");
+    assert_eq!(r["settled"], Value::Bool(true), "{r}");
+    assert!(num(&r, "threads_after") <= num(&r, "threads_before"), "{r}");
+    assert!(num(&r, "fds_after") <= num(&r, "fds_before"), "{r}");
+}
+
+#[test]
+fn hold_chat_against_stage_7_refuses_past_the_cap_with_an_error_line() {
+    let server = hardened(&["--max-clients", "10"]);
+    let r = report(&[
+        "hold",
+        "--chat",
+        "--addr",
+        server.addr(),
+        "--conns",
+        "15",
+        "--parallel",
+        "2",
+        "--secs",
+        "5",
+    ]);
+    assert_eq!(num(&r, "joined"), 10, "{r}");
+    assert_eq!(num(&r, "refused"), 5, "{r}");
+    assert_eq!(num(&r, "hung") + num(&r, "closed"), 0, "{r}");
+}
