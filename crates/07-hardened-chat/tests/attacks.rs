@@ -77,7 +77,7 @@ fn step18_over_the_client_cap_a_client_is_told_and_closed() -> Check {
 /// long, the join timeout, or a connection that never spoke.
 #[test]
 fn step18_however_a_client_leaves_its_place_is_free_again() -> Check {
-    let server = start(&["--max-clients", "1", "--join-timeout", "0.5"])?;
+    let server = start(&["--max-clients", "1", "--join-timeout", "0.3"])?;
     let addr = server.addr().to_string();
     for (i, how) in [
         "closes",
@@ -230,7 +230,7 @@ fn slow_connection(addr: &str, chunk: &'static [u8], every: Duration) -> Result<
 /// hint: Past it: `{"error": ...}`, then close; the others never notice.
 #[test]
 fn step19_a_dribbling_connection_is_cut_at_the_join_timeout_while_others_join() -> Check {
-    let server = start(&["--join-timeout", "0.5"])?;
+    let server = start(&["--join-timeout", "0.3"])?;
     let addr = server.addr().to_string();
     let attackers: Vec<_> = [
         (&b"{"[..], "dribbles a byte every 50 ms"),
@@ -248,7 +248,7 @@ fn step19_a_dribbling_connection_is_cut_at_the_join_timeout_while_others_join() 
     })
     .collect();
     // Meanwhile, fresh clients join and talk, promptly.
-    for i in 0..6 {
+    for i in 0..4 {
         let started = Instant::now();
         let mut fresh = Peer::join(&addr, &format!("fresh{i}"))?;
         fresh.say("hi")?;
@@ -258,15 +258,15 @@ fn step19_a_dribbling_connection_is_cut_at_the_join_timeout_while_others_join() 
             "a fresh client took {:?} to join and chat while dribblers held connections",
             started.elapsed()
         );
-        thread::sleep(Duration::from_millis(80));
+        thread::sleep(Duration::from_millis(60));
     }
     for (what, attacker) in attackers {
         let cut = attacker
             .join()
             .map_err(|_| Fail::new("an attacker thread panicked"))??;
         check!(
-            (Duration::from_millis(400)..Duration::from_millis(2000)).contains(&cut.after),
-            "with --join-timeout 0.5, a connection that {what} must be closed about 0.5 s after it connected; it was closed after {:?}",
+            (Duration::from_millis(250)..Duration::from_millis(2000)).contains(&cut.after),
+            "with --join-timeout 0.3, a connection that {what} must be closed about 0.3 s after it connected; it was closed after {:?}",
             cut.after
         );
         let told: Vec<Value> = cut
@@ -309,7 +309,8 @@ fn read_flood(mut reader: BufReader<TcpStream>, last: usize) -> (Vec<usize>, Vec
             Ok(0) | Err(_) => break,
             Ok(_) => {}
         }
-        let text = String::from_utf8_lossy(&line);
+        // The line number, or the notice, is in its first 100 bytes.
+        let text = String::from_utf8_lossy(&line[..line.len().min(100)]);
         if let Some(rest) = text.split("\"msg\":\"line ").nth(1) {
             let n: usize = rest
                 .split(' ')
@@ -485,7 +486,7 @@ fn step20_a_deaf_flooder_is_cut_off_itself_never_its_readers() -> Check {
 fn step21_a_client_that_reads_nothing_is_cut_off_by_the_write_timeout_while_others_go_on() -> Check
 {
     // A queue so long that only the write timeout can cut it off.
-    let server = start(&["--write-timeout", "0.5", "--queue", "100000"])?;
+    let server = start(&["--write-timeout", "0.3", "--queue", "100000"])?;
     let addr = server.addr().to_string();
     let mut watcher = Peer::join(&addr, "watcher")?;
     let stalled = Peer::join(&addr, "stalled")?;
@@ -525,12 +526,12 @@ fn step21_a_client_that_reads_nothing_is_cut_off_by_the_write_timeout_while_othe
     }
     let Some(cut_after) = cut_after else {
         return Err(Fail::new(
-            "a client that read nothing for 4 s was never cut off with --write-timeout 0.5: time the writer's whole batch (write_timeout::write_lines), not each write(), and cut the client off when it fails with TimedOut",
+            "a client that read nothing for 4 s was never cut off with --write-timeout 0.3: time the writer's whole batch (write_timeout::write_lines), not each write(), and cut the client off when it fails with TimedOut",
         ));
     };
     check!(
-        cut_after >= Duration::from_millis(450),
-        "the stalled client was cut off after {cut_after:?}, before its write timeout of 0.5 s could have passed"
+        cut_after >= Duration::from_millis(250),
+        "the stalled client was cut off after {cut_after:?}, before its write timeout of 0.3 s could have passed"
     );
     talker.say("done")?;
     let (heard, _) = watching
@@ -573,10 +574,10 @@ fn step22_a_reset_storm_leaves_no_ghost_and_no_thread_behind() -> Check {
     });
     let before = before.ok_or("the server's threads and descriptors did not settle")?;
     let mut stormed = 0;
-    for wave in 0..3 {
+    for wave in 0..2 {
         // Each joins (while the last wave's notices still fly, some may be
         // cut off as too slow), then all at once send five lines and reset.
-        let joined: Vec<_> = (0..30)
+        let joined: Vec<_> = (0..25)
             .filter_map(|i| Peer::join(&addr, &format!("storm{wave}x{i}")).ok())
             .collect();
         stormed += joined.len();
@@ -599,8 +600,8 @@ fn step22_a_reset_storm_leaves_no_ghost_and_no_thread_behind() -> Check {
         }
     }
     check!(
-        stormed >= 30,
-        "only {stormed} storm clients of 90 could join"
+        stormed >= 25,
+        "only {stormed} storm clients of 50 could join"
     );
     let (mut who, mut now) = (String::new(), None);
     let settled = eventually(Duration::from_secs(5), || {
@@ -950,7 +951,7 @@ fn step26_a_server_whose_output_is_closed_stops_with_one_error_line() -> Check {
 /// as the room was full, cut off, log lines dropped.
 #[test]
 fn step27_ctrl_c_prints_what_each_bound_did() -> Check {
-    let server = start(&["--max-clients", "1", "--join-timeout", "0.5"])?;
+    let server = start(&["--max-clients", "1", "--join-timeout", "0.3"])?;
     let addr = server.addr().to_string();
     let mut alice = Peer::join(&addr, "alice")?;
     let mut bob = Peer::connect(&addr, "bob")?;

@@ -1,10 +1,10 @@
 //! The attack cases against stage 7's `hardened-chat-server` (built here if
 //! need be), where they prove its bounds: every dribbler closed at the join
-//! timeout, told why; a flood passed on whole with no reader cut off; a
-//! client that never reads cut off by the write timeout; no ghost after a
-//! reset storm; and past --max-clients, refusal lines. Small flag values
-//! keep them quick. (`tests/attacks.rs` runs the same cases against
-//! stage 6, where they show what goes wrong.)
+//! timeout, told why; a flood passed on whole with no reader cut off; no
+//! ghost after a reset storm; and past --max-clients, refusal lines. Small
+//! flag values keep them quick. (`tests/attacks.rs` runs the same cases
+//! against stage 6, where they show what goes wrong; stage 7's own step21
+//! proves the write timeout, quicker than `loadgen stall` can.)
 
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -90,7 +90,7 @@ fn hardened(args: &[&str]) -> Server {
 
 #[test]
 fn dribble_against_stage_7_every_dribbler_is_told_and_closed_at_the_join_timeout() {
-    let server = hardened(&["--join-timeout", "0.5"]);
+    let server = hardened(&["--join-timeout", "0.3"]);
     let pid = server.pid().to_string();
     let r = report(&[
         "dribble",
@@ -105,15 +105,15 @@ fn dribble_against_stage_7_every_dribbler_is_told_and_closed_at_the_join_timeout
         "--probe-ms",
         "100",
         "--secs",
-        "1.2",
+        "0.7",
     ]);
     assert_eq!(num(&r, "dribblers_closed"), 5, "{r}");
     assert_eq!(num(&r, "dribblers_told"), 5, "{r}");
     assert_eq!(num(&r, "dribblers_open_at_end"), 0, "{r}");
     let after = float(&r, "closed_after_p50_s");
     assert!(
-        (0.4..1.0).contains(&after),
-        "closed 0.5 s after connecting: {r}"
+        (0.25..0.65).contains(&after),
+        "closed 0.3 s after connecting: {r}"
     );
     assert_eq!(
         num(&r, "ok"),
@@ -160,31 +160,6 @@ fn flood_against_stage_7_a_deaf_flooder_never_costs_a_reader() {
     ]);
     assert_eq!(num(&r, "readers_disconnected"), 0, "{r}");
     assert_eq!(r["same_order"], Value::Bool(true), "{r}");
-}
-
-#[test]
-fn stall_against_stage_7_the_write_timeout_cuts_off_the_client_that_never_reads() {
-    // A queue so long that only the write timeout can cut it off.
-    let server = hardened(&["--write-timeout", "0.5", "--queue", "100000"]);
-    let r = report(&[
-        "stall",
-        "--addr",
-        server.addr(),
-        "--clients",
-        "2",
-        "--rate",
-        "400",
-        "--size",
-        "60000",
-        "--secs",
-        "1.2",
-    ]);
-    assert_eq!(r["stalled_cut_off"], Value::Bool(true), "{r}");
-    assert_eq!(
-        num(&r, "ok"),
-        num(&r, "expected"),
-        "the others get everything: {r}"
-    );
 }
 
 #[test]

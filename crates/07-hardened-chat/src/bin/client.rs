@@ -43,12 +43,13 @@ static LEFT: AtomicBool = AtomicBool::new(false);
 fn main() -> ExitCode {
     kit::run(HELP, |cli| {
         let name: Option<String> = cli.value("--name")?;
-        let timeout = Duration::from_secs(cli.value("--connect-timeout")?.unwrap_or(5));
+        let timeout = cli.value("--connect-timeout")?.unwrap_or(5.0);
+        let timeout = Duration::try_from_secs_f64(timeout).unwrap_or_default();
         let reconnect = cli.flag("--reconnect");
         let addr = cli.addr(DEFAULT_ADDR)?;
         cli.finish()?;
         if timeout.is_zero() {
-            return Err(Error::Usage("--connect-timeout must be at least 1".into()));
+            return Err(Error::Usage("--connect-timeout must be above 0".into()));
         }
 
         let stdin = io::stdin();
