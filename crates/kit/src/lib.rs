@@ -19,8 +19,10 @@
 //! - [`printable`]: show bytes a peer sent without letting them drive the
 //!   terminal; [`invisible`]: the characters that draw nothing.
 //! - [`rfc3339`]: a `SystemTime` as a date and time, for time stamps.
+//! - [`lang`]: whether the tour and `practice` speak English or Chinese.
 
 mod cli;
+pub mod lang;
 mod stop;
 mod text;
 mod time;

@@ -1,89 +1,13 @@
-//! The language practice speaks: English, or Chinese with `--lang zh` or
-//! by default when the locale is Chinese (the first of `LC_ALL`,
-//! `LC_MESSAGES`, `LANG` that is set starts with `zh`). The same switch as
-//! the tour's (crates/tour/src/lang.rs).
+//! The language practice speaks: English, or Chinese, by `kit::lang`'s
+//! switch (`--lang zh|en`, or the locale), the same as the tour's.
 //!
 //! Only the tool's own words change ([`crate::messages`], and a check's
 //! hints where it has a `/// hint-zh:` line): what cargo, the compiler and
 //! the checks themselves print is shown as it is.
 
+pub use kit::lang::{Lang, current, pick, set};
 use std::fs;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-/// The languages practice speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Zh,
-}
-
-static CHINESE: AtomicBool = AtomicBool::new(false);
-
-/// Sets the language for the rest of the run (English until then).
-pub fn set(lang: Lang) {
-    CHINESE.store(lang == Lang::Zh, Ordering::SeqCst);
-}
-
-/// The language chosen.
-pub fn current() -> Lang {
-    if CHINESE.load(Ordering::SeqCst) {
-        Lang::Zh
-    } else {
-        Lang::En
-    }
-}
-
-/// `en` in English, `zh` in Chinese.
-pub fn pick<T>(en: T, zh: T) -> T {
-    match current() {
-        Lang::En => en,
-        Lang::Zh => zh,
-    }
-}
-
-impl Lang {
-    /// `en` or `zh` (`zh-CN`, `zh_TW` and the like are Chinese too).
-    pub fn parse(text: &str) -> Option<Lang> {
-        let lower = text.to_ascii_lowercase();
-        if lower == "zh" || lower.starts_with("zh-") || lower.starts_with("zh_") {
-            Some(Lang::Zh)
-        } else if lower == "en" || lower.starts_with("en-") || lower.starts_with("en_") {
-            Some(Lang::En)
-        } else {
-            None
-        }
-    }
-
-    /// Chinese when the first of `LC_ALL`, `LC_MESSAGES`, `LANG` that is
-    /// set and not empty starts with `zh`.
-    pub fn from_locale(var: impl Fn(&str) -> Option<String>) -> Lang {
-        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
-            .iter()
-            .find_map(|name| var(name).filter(|v| !v.is_empty()));
-        match locale {
-            Some(l) if l.starts_with("zh") => Lang::Zh,
-            _ => Lang::En,
-        }
-    }
-
-    /// `--lang X` / `--lang=X` if given and valid, else the locale. Read
-    /// before the command line is parsed, so that `--help` speaks it too.
-    pub fn from_args_and_env(args: &[String]) -> Lang {
-        let mut given = None;
-        for (i, arg) in args.iter().enumerate() {
-            if arg == "--" {
-                break;
-            }
-            if let Some(value) = arg.strip_prefix("--lang=") {
-                given = Lang::parse(value);
-            } else if arg == "--lang" {
-                given = args.get(i + 1).and_then(|v| Lang::parse(v));
-            }
-        }
-        given.unwrap_or_else(|| Lang::from_locale(|name| std::env::var(name).ok()))
-    }
-}
 
 /// A lesson link (`lessons/01-tcp-single.md#the-code`) in the language
 /// chosen: in Chinese, the Chinese page's same section
@@ -166,33 +90,6 @@ fn heading_ids(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_locale_decides_in_posix_order() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
-        assert_eq!(Lang::from_locale(env(&[])), Lang::En);
-        assert_eq!(Lang::from_locale(env(&[("LANG", "zh_CN.UTF-8")])), Lang::Zh);
-        assert_eq!(
-            Lang::from_locale(env(&[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "C.UTF-8")])),
-            Lang::En
-        );
-        assert_eq!(
-            Lang::from_locale(env(&[("LANG", "C"), ("LC_MESSAGES", "zh_TW")])),
-            Lang::Zh
-        );
-        let args: Vec<String> = ["hint", "--lang", "zh"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(Lang::from_args_and_env(&args), Lang::Zh);
-    }
 
     #[test]
     fn a_lesson_link_goes_to_the_chinese_section_once_translated() {

@@ -29,7 +29,7 @@ whose progress shows on stderr). Whatever ends the tour (the end, a failed stage
 its output closed, Ctrl-C or SIGTERM: exit 130), it stops the programs it
 started first.
 
-  STAGE      a stage number (1-6) or package name (tcp-single, ...); default: all
+  STAGE      a stage number (1-7) or package name (tcp-single, ...); default: all
   --list     list the stages and exit
   --lang     the narration's language: en, or zh (中文); default: zh when the
              locale is Chinese (LC_ALL, LC_MESSAGES or LANG starts with zh),
@@ -51,7 +51,7 @@ usage: tour [STAGE...] [--list] [--lang en|zh]
 错误上）。无论导览怎样结束（正常结束、某个阶段出错、输出被关闭、Ctrl-C 或
 SIGTERM：退出码 130），它都会先停掉自己启动的程序。
 
-  STAGE      阶段编号（1-6）或包名（tcp-single 等）；默认：全部
+  STAGE      阶段编号（1-7）或包名（tcp-single 等）；默认：全部
   --list     列出所有阶段，然后退出
   --lang     解说的语言：en 或 zh（中文）；默认：系统语言是中文时（LC_ALL、
              LC_MESSAGES 或 LANG 以 zh 开头）为 zh，否则为 en。程序自己的
