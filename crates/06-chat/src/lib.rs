@@ -39,6 +39,7 @@ pub enum End {
     Stopped,
 }
 
+// practice: rung 1, lessons/06-chat.md#the-diff-from-stage-3
 // ANCHOR: serve
 /// Serves every client at once, each in its own thread, all in one room,
 /// until Ctrl-C; returns how many it served.
@@ -91,6 +92,7 @@ pub fn serve(listener: &TcpListener, stop: &Stop, queue_len: usize) -> io::Resul
 }
 // ANCHOR_END: serve
 
+// practice: rung 1, lessons/06-chat.md#the-rust
 // ANCHOR: admit
 /// A new client's thread: a place in the room, a writer thread that sends
 /// what the room queues for it, and [`converse`] until it leaves.
@@ -113,6 +115,7 @@ pub fn admit(conn: TcpStream, peer: SocketAddr, room: &SharedRoom, n: usize) -> 
 }
 // ANCHOR_END: admit
 
+// practice: rung 1, lessons/06-chat.md#the-diff-from-stage-3
 // ANCHOR: converse
 /// One conversation: hand every message the client sends to the room, until
 /// it leaves. The room answers through the client's queue.
@@ -159,6 +162,7 @@ pub fn converse(conn: &TcpStream, peer: SocketAddr, id: u64, room: &SharedRoom) 
 }
 // ANCHOR_END: converse
 
+// practice: rung 1, lessons/06-chat.md#the-rust
 // ANCHOR: write_out
 /// One client's writer thread: sends the lines the room queues for it, in
 /// order, until the room lets go of the client; then ends the connection.
@@ -231,6 +235,7 @@ impl Room {
         self.members.iter().position(|m| m.id == id)
     }
 
+    // practice: rung 3, lessons/06-chat.md#the-rust
     // ANCHOR: hear
     /// A message from client `id`: bind or check its name, then pass it on
     /// (`/who`: answer the sender alone). `Err` says why it was refused.
@@ -264,6 +269,7 @@ impl Room {
     }
     // ANCHOR_END: hear
 
+    // practice: rung 3, lessons/06-chat.md#the-rust
     // ANCHOR: broadcast
     /// Stamps a message with the time and queues it for every client that
     /// joined. The caller holds the lock, so no other message can come
@@ -323,6 +329,7 @@ fn now() -> Option<String> {
     Some(kit::rfc3339(SystemTime::now()))
 }
 
+// practice: rung 2, lessons/06-chat.md#the-rust
 // ANCHOR: names
 /// Checks a name a client wants. Everyone reads it on screen, so it must look
 /// like what it is: 1 to 32 characters, nothing invisible or that changes
@@ -404,6 +411,7 @@ fn preview(data: &[u8]) -> String {
     printable(&data[..data.len().min(60)])
 }
 
+// practice: rung 9, lessons/06-chat.md#the-rust
 // ANCHOR: client_side
 /// How the client shows a line from the server: `[12:34:56] alice: hi`, the
 /// time of day in UTC, and a notice from `server` as `[12:34:56] * bob

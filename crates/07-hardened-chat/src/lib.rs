@@ -127,10 +127,9 @@ pub fn serve(listener: &TcpListener, stop: &Stop, limits: Limits) -> io::Result<
             log!("{peer}: {}", describe(&ended));
             drop(slot);
         });
-        // The slot goes with the closure: its place is free when the thread
-        // ends, or at once if it does not start. Unlike thread::spawn, which
-        // panics, Builder reports an OS with no thread to give as an error,
-        // and only this client is closed, not the server.
+        // The slot is the closure's: freed as the thread ends, or if it never starts. Unlike
+        // thread::spawn, which panics, Builder reports an OS with no thread to
+        // give as an error, and only this client is closed, not the server.
         if let Err(e) = spawned {
             log!("{peer}: cannot start a thread ({e}); connection closed");
         }
@@ -259,8 +258,7 @@ fn write_out(
     conn.set_write_timeout(Some((t / 4).min(Duration::from_millis(500))))?;
     // Python: while (line := q.get()) is not None: conn.sendall(line)
     while let Ok(line) = inbox.recv() {
-        // With every line waiting (as many as one writev() takes): one
-        // system call for them all.
+        // Every line waiting (as many as one writev() takes): one system call.
         let mut lines = vec![line];
         lines.extend(inbox.try_iter().take(1023));
         flow.taken(lines.len(), true);

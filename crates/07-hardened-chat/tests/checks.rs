@@ -252,6 +252,16 @@ fn lines_of(input: &[u8], max: usize) -> (Vec<Vec<u8>>, io::Result<Option<Vec<u8
     }
 }
 
+/// hint: `read_line` is stage 5's, given here: `lib.rs` re-exports it (`pub use
+/// framing::read_line`). This check fails only if that line is gone or stage 5's `read_line`
+/// changed.
+/// hint-zh: `read_line` 是第 5 阶段的，这里直接给出：`lib.rs` 用 `pub use framing::read_line` 把它
+/// 导出。只有这一行没了，或者第 5 阶段的 `read_line` 被改了，这个检查才会失败。
+/// hint: It returns each line without its `\n` or `\r\n`, `Ok(Some(vec![]))` for an empty line and
+/// `Ok(None)` at a clean end: stage 5's rung 2 checks the same.
+/// hint-zh: 它返回的每一行都去掉了 `\n` 或 `\r\n`；空行是 `Ok(Some(vec![]))`，干净的结束是
+/// `Ok(None)`：第 5 阶段的第 2 级检查的是同样的事。
+/// lesson: lessons/05-framing.md#the-rust
 #[test]
 fn step9_read_line_returns_each_line_without_its_end() -> Check {
     let (lines, end) = lines_of(b"hi\nthere\r\n\nlast\n", 100);
@@ -272,6 +282,14 @@ fn step9_read_line_returns_each_line_without_its_end() -> Check {
     Ok(())
 }
 
+/// hint: Given, as above: stage 5's `read_line`. The limit counts the line, not its `\n` or `\r\n`.
+/// hint-zh: 同上，这是给出的第 5 阶段的 `read_line`。上限数的是这一行本身，不算它的 `\n` 或
+/// `\r\n`。
+/// hint: In stage 5 that is `take(max + 2)` before `read_until`, and `InvalidData` for a line
+/// still longer than `max` once its end is taken off.
+/// hint-zh: 在第 5 阶段，这就是在 `read_until` 之前先 `take(max + 2)`；去掉行尾之后还比 `max` 长的
+/// 行，返回 `InvalidData`。
+/// lesson: lessons/05-framing.md#the-rust
 #[test]
 fn step9_read_line_the_limit_does_not_count_the_line_end() -> Check {
     let max = 10;
@@ -333,6 +351,15 @@ impl Read for Counting {
     }
 }
 
+/// hint: The bound must stop the reading, not be checked once the line is complete: a peer that
+/// never sends `\n` would fill the server's memory. Stage 5's `read_line` does this; it is given.
+/// hint-zh: 上限必须让读取停下来，而不是等这一行读完了再检查：对端要是永远不发 `\n`，服务端的内存就
+/// 会被填满。第 5 阶段的 `read_line` 就是这么做的；这里直接给出。
+/// hint: If you wrote your own: `r.take(max as u64 + 2).read_until(b'\n', &mut line)`, never
+/// `read_until` alone.
+/// hint-zh: 如果你自己写了一个：用 `r.take(max as u64 + 2).read_until(b'\n', &mut line)`，千万别单
+/// 独用 `read_until`。
+/// lesson: lessons/05-framing.md#the-rust
 #[test]
 fn step9_read_line_refuses_a_long_line_while_reading_it() -> Check {
     // 1 MiB with no newline yet, and a limit of 1,000 bytes: a read_line
@@ -358,6 +385,11 @@ fn step9_read_line_refuses_a_long_line_while_reading_it() -> Check {
     Ok(())
 }
 
+/// hint: A stream that ends in the middle of a line is `ErrorKind::UnexpectedEof`: the line is not
+/// a message, its end never came. Given: stage 5's `read_line`.
+/// hint-zh: 字节流在一行的中间结束，就是 `ErrorKind::UnexpectedEof`：这一行不算一条消息，它的结尾根
+/// 本没来。这是给出的第 5 阶段的 `read_line`。
+/// lesson: lessons/05-framing.md#the-rust
 #[test]
 fn step9_read_line_a_stream_cut_in_a_line_is_unexpected_eof() -> Check {
     let (lines, end) = lines_of(b"whole\nhalf a li", 100);
@@ -369,6 +401,15 @@ fn step9_read_line_a_stream_cut_in_a_line_is_unexpected_eof() -> Check {
     Ok(())
 }
 
+/// hint: The server's `main` is given: `--help` exits 0, a bad command line exits 2
+/// (`kit::Error::Usage`), and `--queue 0` is refused (a queue of 0 lines holds nothing).
+/// hint-zh: 服务端的 `main` 是给出的：`--help` 退出码为 0，错误的命令行退出码为
+/// 2（`kit::Error::Usage`），`--queue 0` 会被拒绝（容量为 0 行的队列什么都放不下）。
+/// hint: If it fails, look at `src/bin/server.rs`: `cli.value("--queue")?`,
+/// `cli.addr(DEFAULT_ADDR)?` and `cli.finish()?` before anything listens.
+/// hint-zh: 如果它失败了，去看 `src/bin/server.rs`：在开始监听之前，先
+/// `cli.value("--queue")?`、`cli.addr(DEFAULT_ADDR)?` 和 `cli.finish()?`。
+/// lesson: lessons/06-chat.md#run-it
 #[test]
 fn step9_help_and_bad_command_lines() -> Check {
     let help = harness::run(SERVER, &["--help"], b"")?;
@@ -386,6 +427,11 @@ fn step9_help_and_bad_command_lines() -> Check {
     Ok(())
 }
 
+/// hint: A port already in use is a run-time error: one `error: ...` line on stderr and exit 1,
+/// from `main`'s `.context("cannot listen on ...")`. `main` is given.
+/// hint-zh: 端口已被占用是运行时错误：stderr 上一行 `error: ...`，退出码 1，来自 `main` 里的
+/// `.context("cannot listen on ...")`。`main` 是给出的。
+/// lesson: lessons/06-chat.md#run-it
 #[test]
 fn step9_a_port_in_use_is_one_clear_error() -> Check {
     let taken = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -395,8 +441,143 @@ fn step9_a_port_in_use_is_one_clear_error() -> Check {
     done.expect_one_error_line()
 }
 
+/// hint: `main` prints `listening on ADDR` and calls `serve`, stage 3's accept loop:
+/// `listener.accept()`, then a thread per client with `thread::Builder::new().spawn(..)`.
+/// hint-zh: `main` 打印 `listening on ADDR`，然后调用 `serve`，也就是第 3 阶段的链接循环
+/// ：`listener.accept()`，然后用 `thread::Builder::new().spawn(..)` 为每个客户端开一个线程。
+/// hint: `serve` must not return after one client: loop on `accept`, and leave the loop only when
+/// `stop.requested()` says the connection was Ctrl-C's wake-up.
+/// hint-zh: `serve` 不能服务完一个客户端就返回：在 `accept` 上循环，只有当 `stop.requested()` 表明
+/// 这条连接是 Ctrl-C 的唤醒时，才跳出循环。
+/// lesson: lessons/06-chat.md#the-diff-from-stage-3
+#[test]
+fn step9_listens_and_prints_the_address_it_bound() -> Check {
+    let server = start()?;
+    check!(
+        server.addr().starts_with("127.0.0.1:"),
+        "the server was asked to listen on 127.0.0.1:0 but says {}",
+        server.addr()
+    );
+    connect(server.addr())?;
+    Ok(())
+}
+
+/// hint: Each connection gets its own thread (`serve`), which runs `admit`: a bounded queue
+/// (`sync_channel(n)`), a place in the room (`lock(room).add(..)`), a writer thread running
+/// `write_out`, and `converse` until the client leaves.
+/// hint-zh: 每条连接都有自己的线程（`serve`），线程里运行 `admit`：一个有界队列
+/// （`sync_channel(n)`），聊天室里的一个位置（`lock(room).add(..)`），一个运行 `write_out` 的写线程
+/// ，然后是 `converse`，直到客户端离开。
+/// hint: `converse` reads lines with `read_line(&mut reader, MAX_LINE)` on one `BufReader` kept
+/// for the whole conversation (a line may take two reads, one read may hold two lines), skips
+/// blank lines, and answers a line `parse_message` refuses with `lock(room).tell(id,
+/// error_line(&why))`.
+/// hint-zh: `converse` 在一个整场对话都不换的 `BufReader` 上用 `read_line(&mut reader, MAX_LINE)`
+/// 读行（一行可能要读两次，一次也可能读到两行），跳过空行；`parse_message` 拒绝的行，用
+/// `lock(room).tell(id, error_line(&why))` 回复。
+/// hint: The reader never writes to the socket: `write_out` does, `for line in inbox {
+/// conn.write_all(line.as_bytes()) }`, then `conn.shutdown(Shutdown::Both)` once the room lets go.
+/// No error came back at all: is the writer thread started (`spawn_scoped` inside `thread::scope`)?
+/// hint-zh: 负责读的线程从不往套接字里写：写的是 `write_out`，`for line in inbox {
+/// conn.write_all(line.as_bytes()) }`，聊天室放手之后再 `conn.shutdown(Shutdown::Both)`。要是一个错
+/// 误都没回来：写线程启动了吗（在 `thread::scope` 里用 `spawn_scoped`）？
+/// lesson: lessons/06-chat.md#the-rust
+#[test]
+fn step9_each_connection_gets_an_error_for_a_line_that_is_not_a_message() -> Check {
+    let server = start()?;
+    // Two connections at once, neither joined: each is served by its own
+    // thread, and the room answers a bad line through the sender's queue.
+    let mut first = Peer::connect(&server, "first")?;
+    let mut second = Peer::connect(&server, "second")?;
+    second.send_raw(b"hello\n")?;
+    second.expect_error("the line \"hello\" (not JSON), while another connection was open")?;
+    // Blank lines say nothing; a line may come in two writes; then a line
+    // with no "msg".
+    second.send_raw(b"\n  \r\n[\"second\",")?;
+    thread::sleep(Duration::from_millis(20));
+    second.send_raw(b" \"hi\"]\n{\"name\": \"second\"}\n")?;
+    second.expect_error("a JSON array, sent in two writes after two blank lines")?;
+    second.expect_error("{\"name\": \"second\"} (no \"msg\")")?;
+    first.send_raw(b"{\"name\": 42, \"msg\": \"hi\"}\n")?;
+    first.expect_error("{\"name\": 42, ...} on the first connection")?;
+    // The end of its input ends the conversation: the server closes, and
+    // nothing came for the blank lines.
+    second.stream.shutdown(std::net::Shutdown::Write)?;
+    let rest = second.expect_closed("after the client shut down its sending side")?;
+    check!(
+        rest.is_empty(),
+        "a blank line is not a message: skip it, answer nothing; the server sent {:?}",
+        String::from_utf8_lossy(&rest)
+    );
+    Ok(())
+}
+
+/// hint: `/quit` is the client saying goodbye: `converse` returns `Ok(End::Quit)` as soon as
+/// `parse_message` gives a message whose `msg` is `"/quit"`, before the room hears it.
+/// hint-zh: `/quit` 是客户端在说再见：只要 `parse_message` 解析出的消息 `msg` 是
+/// `"/quit"`，`converse` 就立刻返回 `Ok(End::Quit)`，不交给聊天室。
+/// hint: Then `admit` takes it out of the room (`lock(room).leave(id)`): its queue's sender is
+/// dropped, `write_out`'s `for line in inbox` ends, and its `shutdown` closes the connection.
+/// hint-zh: 然后 `admit` 把它移出聊天室（`lock(room).leave(id)`）：它队列的发送端被
+/// drop，`write_out` 里的 `for line in inbox` 结束，接着 `shutdown` 关闭连接。
+/// lesson: lessons/06-chat.md#the-diff-from-stage-3
+#[test]
+fn step9_quit_as_a_first_line_closes_the_connection_with_nothing_said() -> Check {
+    let server = start()?;
+    let mut alice = Peer::connect(&server, "alice")?;
+    alice.say("/quit")?;
+    let rest =
+        alice.expect_closed("after {\"name\": \"alice\", \"msg\": \"/quit\"} as the first line")?;
+    check!(
+        rest.is_empty(),
+        "\"/quit\" ends the conversation before anything reaches the room: no join notice, no echo; alice got {:?}",
+        String::from_utf8_lossy(&rest)
+    );
+    Ok(())
+}
+
+/// hint: `converse` reads with `read_line(&mut reader, MAX_LINE)`: stage 5's bound stops the
+/// reading at 64 KiB, even when no `\n` ever comes. `read_until` alone, or `lines()`, would wait
+/// for the newline for ever.
+/// hint-zh: `converse` 用 `read_line(&mut reader, MAX_LINE)` 来读：第 5 阶段的上限会在 64 KiB 处让
+/// 读取停下来，哪怕 `\n` 永远不来。单独用 `read_until` 或者 `lines()`，就会永远等那个换行符。
+/// hint: On an `Err(e)` with `e.kind() == ErrorKind::InvalidData`: tell the client
+/// (`lock(room).tell(id, error_line(..))`) and return the error; the writer sends the error line,
+/// then closes.
+/// hint-zh: 遇到 `e.kind() == ErrorKind::InvalidData` 的 `Err(e)`：先告诉客户端
+/// （`lock(room).tell(id, error_line(..))`），再返回这个错误；写线程把错误行发出去，然后关闭连接。
+/// lesson: lessons/06-chat.md#the-diff-from-stage-3
+#[test]
+fn step9_a_line_over_64_kib_is_refused_while_it_is_read_and_closed() -> Check {
+    let server = start()?;
+    let mut endless = Peer::connect(&server, "endless")?;
+    // 64 KiB + 1 MiB and no newline, the connection left open, from a
+    // connection that never joined: converse's read_line stops at 64 KiB.
+    let mut writer = endless.stream.try_clone()?;
+    let sending = thread::spawn(move || {
+        let chunk = [b'a'; 16 * 1024];
+        let mut sent = 0usize;
+        while sent < (64 + 1024) * 1024 && writer.write_all(&chunk).is_ok() {
+            sent += chunk.len();
+        }
+    });
+    endless.expect_error("64 KiB + 1 MiB without a newline, the connection still open")?;
+    endless.expect_closed("after a line over the limit")?;
+    let _ = sending.join();
+    Ok(())
+}
+
 // ---------------------------------------------------------------- rung 2
 
+/// hint: `parse_message` is given: serde reads the line into `Message` (Python's `json.loads`),
+/// and refuses what is not one object with string `name` and `msg`.
+/// hint-zh: `parse_message` 是给出的：serde 把这一行读进 `Message`（相当于 Python 的 `json.loads`）
+/// ，不是“一个带字符串 `name` 和 `msg` 的对象”的，一律拒绝。
+/// hint: `time` is ignored on the way in (`#[serde(skip_deserializing)]`): the server stamps its
+/// own. A failure here means `Message` or `parse_message` was changed.
+/// hint-zh: 读进来时 `time` 会被忽略（`#[serde(skip_deserializing)]`）：时间戳由服务端自己盖。这里
+/// 失败，说明 `Message` 或 `parse_message` 被改过了。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step10_a_message_is_read_from_a_json_object() -> Check {
     let got = hardened_chat::parse_message(br#"{"name": "alice", "msg": "hi", "time": "12:00"}"#);
@@ -431,6 +612,15 @@ fn step10_a_message_is_read_from_a_json_object() -> Check {
     Ok(())
 }
 
+/// hint: `json_line` and `error_line` are given: `serde_json::to_string(..)` and a `\n` (Python's
+/// `json.dumps(m) + "\n"`); JSON escapes a `\n` inside the message, so one message is one line.
+/// hint-zh: `json_line` 和 `error_line` 是给出的：`serde_json::to_string(..)` 再加一个 `\n`（相当
+/// 于 Python 的 `json.dumps(m) + "\n"`）；消息里的 `\n` 会被 JSON 转义，所以一条消息就是一行。
+/// hint: Without a time (`None`), the line has only `name` and `msg`: `skip_serializing_if =
+/// "Option::is_none"`.
+/// hint-zh: 没有时间（`None`）时，这一行只有 `name` 和 `msg`：靠的是 `skip_serializing_if =
+/// "Option::is_none"`。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step10_a_message_is_written_as_one_json_line() -> Check {
     let line = hardened_chat::json_line("alice", "a \"quoted\"\nword", Some("T".into()));
@@ -460,6 +650,22 @@ fn step10_a_message_is_written_as_one_json_line() -> Check {
     Ok(())
 }
 
+/// hint: `check_name` decides whether a name may be shown on everyone's screen: 1 to 32
+/// characters, nothing invisible, no space at either end, and not `server` in any case.
+/// hint-zh: `check_name` 决定一个名字能不能出现在每个人的屏幕上：1 到 32 个字符，不含看不见的字符，
+/// 两头没有空格，也不能是任何大小写形式的 `server`。
+/// hint: Count `name.chars().count()`, not `name.len()` (bytes: `你` is 3). Refuse any character
+/// `kit::invisible(c)` finds: controls, zero-width and format characters, bidi controls, the BOM;
+/// `is_control()` alone misses most of them.
+/// hint-zh: 用 `name.chars().count()` 来数，而不是 `name.len()`（那是字节数：`你` 占 3 个字节）
+/// 。`kit::invisible(c)` 认出的字符一律拒绝：控制字符、零宽字符和格式字符、双向文本控制符、BOM；只
+/// 用 `is_control()` 会漏掉其中大部分。
+/// hint: `name.trim() != name` catches a space at either end (the ideographic space `\u{3000}`
+/// too); `name.to_lowercase() == SERVER_NAME` catches `SeRvEr`. Return `Err(why)` with a reason
+/// the client can read.
+/// hint-zh: `name.trim() != name` 能抓住两头的空格（包括全角空格 `\u{3000}`）
+/// ；`name.to_lowercase() == SERVER_NAME` 能抓住 `SeRvEr`。返回 `Err(why)`，理由要让客户端看得懂。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step10_check_name_follows_the_rules() -> Check {
     let too_long = "n".repeat(33);
@@ -521,18 +727,26 @@ fn step10_check_name_follows_the_rules() -> Check {
 
 // ---------------------------------------------------------------- rung 3
 
-#[test]
-fn step11_listens_and_prints_the_address_it_bound() -> Check {
-    let server = start()?;
-    check!(
-        server.addr().starts_with("127.0.0.1:"),
-        "the server was asked to listen on 127.0.0.1:0 but says {}",
-        server.addr()
-    );
-    connect(server.addr())?;
-    Ok(())
-}
-
+/// hint: `hear` is the room taking one message: a first message binds the connection's name
+/// (`check_name`, then free ignoring case) and the room hears `NAME joined` from `server`; then
+/// `broadcast` passes the message on to every member with a name, the sender included.
+/// hint-zh: `hear` 就是聊天室收下一条消息：第一条消息为这条连接绑定名字（先过 `check_name`，再看它
+/// 在不区分大小写时有没有被占用），聊天室听到来自 `server` 的 `NAME joined`；然后由 `broadcast` 把
+/// 消息转给每个有名字的成员，发送者自己也在内。
+/// hint: The sender never saw its message: broadcast to everyone, not to everyone but the sender;
+/// the echo is how a client learns the room's order.
+/// hint-zh: 发送者看不到自己的消息：要广播给所有人，而不是“除了发送者以外的所有人”；客户端正是靠回
+/// 显得知聊天室里的顺序。
+/// hint: The time is the server's: `broadcast` stamps the line with `now()`
+/// (`kit::rfc3339(SystemTime::now())`) as the message arrives; a `time` the client sent is never
+/// passed on.
+/// hint-zh: 时间是服务端的：消息到达时，`broadcast` 用 `now()`（`kit::rfc3339(SystemTime::now())`）
+/// 给这一行盖上时间戳；客户端自己发来的 `time` 绝不转发。
+/// hint: `broadcast` is one line: `self.send(json_line(name, msg, now()), |m| m.name.is_some())`;
+/// `send` (given) queues it for each member `to` picks, with `try_send`.
+/// hint-zh: `broadcast` 只有一行：`self.send(json_line(name, msg, now()), |m|
+/// m.name.is_some())`；`send`（给出的）用 `try_send` 把它放进 `to` 选中的每个成员的队列。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step11_a_message_comes_back_to_its_sender_stamped_with_the_servers_time() -> Check {
     let server = start()?;
@@ -574,6 +788,15 @@ fn step11_a_message_comes_back_to_its_sender_stamped_with_the_servers_time() -> 
     Ok(())
 }
 
+/// hint: Every line the server sends is one JSON object and `\n`: without the `\n` a client never
+/// knows the line is complete, and waits.
+/// hint-zh: 服务端发出的每一行都是一个 JSON 对象加一个 `\n`：没有这个 `\n`，客户端永远不知道这一行
+/// 完没完，只能一直等。
+/// hint: Make lines with `json_line` (it adds the `\n`), not `serde_json::to_string` alone;
+/// `write_out` writes each queued line whole (`write_all`), adding nothing and dropping nothing.
+/// hint-zh: 用 `json_line` 来生成每一行（它会加上 `\n`），而不是只用
+/// `serde_json::to_string`；`write_out` 把队列里的每一行完整地写出去（`write_all`），不加也不丢。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step11_every_line_the_server_sends_ends_with_a_newline() -> Check {
     let server = start()?;
@@ -589,6 +812,16 @@ fn step11_every_line_the_server_sends_ends_with_a_newline() -> Check {
     Ok(())
 }
 
+/// hint: TCP delivers bytes, not messages (粘包): a line may take several reads, and one read may
+/// hold several lines. `converse` reads lines with `read_line` on one `BufReader`, never one
+/// `read` per message.
+/// hint-zh: TCP 传的是字节，不是消息（粘包）：一行可能要读好几次，一次读也可能拿到好几行
+/// 。`converse` 在同一个 `BufReader` 上用 `read_line` 读行，绝不是一次 `read` 当一条消息。
+/// hint: Keep the `BufReader` outside the loop: a new one per line throws away what it had already
+/// read past the line's end. `read_line` takes the `\r` of `\r\n` off too.
+/// hint-zh: `BufReader` 要放在循环外面：每读一行就新建一个，会把它已经读到、但在这一行结尾之后的数
+/// 据扔掉。`read_line` 也会去掉 `\r\n` 里的 `\r`。
+/// lesson: lessons/06-chat.md#the-diff-from-stage-3
 #[test]
 fn step11_lines_may_come_split_joined_or_with_crlf() -> Check {
     let server = start()?;
@@ -611,6 +844,17 @@ fn step11_lines_may_come_split_joined_or_with_crlf() -> Check {
     Ok(())
 }
 
+/// hint: `/quit` from a client that joined ends its conversation on the server: `converse` returns
+/// `Ok(End::Quit)` before the room hears it, so it is never broadcast.
+/// hint-zh: 已加入的客户端发来 `/quit`，服务端就结束和它的对话：`converse` 在聊天室听到它之前返回
+/// `Ok(End::Quit)`，所以它绝不会被广播出去。
+/// hint: Test `said.msg == "/quit"` on the parsed message, before `lock(room).hear(id, said)`;
+/// `admit`'s `leave` and the writer's `shutdown` then close the connection. chat-client never
+/// sends `/quit` (it closes), so only this check sees the server's side.
+/// hint-zh: 在解析出的消息上判断 `said.msg == "/quit"`，放在 `lock(room).hear(id, said)` 之前；之
+/// 后 `admit` 里的 `leave` 和写线程的 `shutdown` 会关闭连接。chat-client 从来不发 `/quit`（它直接关
+/// 闭连接），所以只有这个检查能看到服务端这一侧。
+/// lesson: lessons/06-chat.md#the-diff-from-stage-3
 #[test]
 fn step11_quit_ends_the_connection_on_the_server() -> Check {
     // The server's own /quit, on a plain socket: chat-client never sends
@@ -636,6 +880,15 @@ fn step11_quit_ends_the_connection_on_the_server() -> Check {
 
 // ---------------------------------------------------------------- rung 4
 
+/// hint: Every message goes to every member that joined: `broadcast` walks all of `self.members`,
+/// not the sender alone.
+/// hint-zh: 每条消息都要发给每个已加入的成员：`broadcast` 要遍历整个 `self.members`，而不只是发送者
+/// 。
+/// hint: Each client's thread joins the one shared room (`SharedRoom`, cloned into each thread by
+/// `serve`): a new `Room` per client would leave everyone alone.
+/// hint-zh: 每个客户端的线程都加入同一个共享的聊天室（`SharedRoom`，由 `serve` 克隆给每个线程）：要
+/// 是每个客户端各建一个 `Room`，大家就都是一个人待着。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step12_two_clients_see_each_others_messages() -> Check {
     let server = start()?;
@@ -654,6 +907,18 @@ fn step12_two_clients_see_each_others_messages() -> Check {
     Ok(())
 }
 
+/// hint: When a first message binds a name, `hear` broadcasts a notice from `server`, `NAME
+/// joined`, before the message itself; when a member with a name leaves, `leave` (given)
+/// broadcasts `NAME left`.
+/// hint-zh: 第一条消息绑定名字时，`hear` 先广播一条来自 `server` 的通知 `NAME joined`，然后才是这条
+/// 消息本身；有名字的成员离开时，`leave`（给出的）广播 `NAME left`。
+/// hint: In `hear`'s `None` arm: `self.members[at].name = Some(name.clone());`, then
+/// `self.broadcast(SERVER_NAME, &format!("{name} joined"))`, then the message. A connection that
+/// never joined leaves with no notice.
+/// hint-zh: 在 `hear` 的 `None` 分支里：先 `self.members[at].name = Some(name.clone());`，再
+/// `self.broadcast(SERVER_NAME, &format!("{name} joined"))`，然后才是消息。从没加入过的连接离开时，
+/// 没有通知。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step12_joins_and_leaves_are_announced_by_server() -> Check {
     let server = start()?;
@@ -698,6 +963,11 @@ fn step12_joins_and_leaves_are_announced_by_server() -> Check {
     Ok(())
 }
 
+/// hint: After `/quit`, the room says `NAME left` as for any leaving, and `/quit` itself is never
+/// broadcast: `converse` returns `End::Quit` before `hear`, and `admit` calls `leave`.
+/// hint-zh: 发了 `/quit` 之后，聊天室像对待别的离开一样说 `NAME left`，而 `/quit` 本身绝不广播
+/// ：`converse` 在 `hear` 之前返回 `End::Quit`，`admit` 再调用 `leave`。
+/// lesson: lessons/06-chat.md#the-diff-from-stage-3
 #[test]
 fn step12_quit_is_announced_as_leaving() -> Check {
     let server = start()?;
@@ -714,6 +984,15 @@ fn step12_quit_is_announced_as_leaving() -> Check {
     Ok(())
 }
 
+/// hint: Only a name makes a member: a connection hears the room once its first message bound its
+/// name; before that it gets only the answers to its own lines.
+/// hint-zh: 有了名字才算成员：一条连接在第一条消息绑定名字之后，才能听到聊天室；在那之前，它只收得
+/// 到对自己那几行的回复。
+/// hint: `broadcast` queues for the members `|m| m.name.is_some()` picks, not for every
+/// connection; an error goes to its sender alone (`tell`).
+/// hint-zh: `broadcast` 只放进 `|m| m.name.is_some()` 选中的成员的队列，而不是每条连接；错误只发给
+/// 发送者本人（`tell`）。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step12_a_connection_hears_nothing_until_its_first_message_binds_its_name() -> Check {
     let server = start()?;
@@ -750,6 +1029,14 @@ fn step12_a_connection_hears_nothing_until_its_first_message_binds_its_name() ->
 
 // ---------------------------------------------------------------- rung 5
 
+/// hint: A line that is not JSON gets `{"error": ...}` back, to its sender alone, and the
+/// connection stays open: nothing is broadcast.
+/// hint-zh: 不是 JSON 的行，回一条 `{"error": ...}`，只给发送者本人，连接保持打开：什么都不广播。
+/// hint: In `converse`: on `Err(why)` from `parse_message`, `lock(room).tell(id,
+/// error_line(&why))`, and go on reading; never `return` on a bad line, never `broadcast` it.
+/// hint-zh: 在 `converse` 里：`parse_message` 返回 `Err(why)` 时，`lock(room).tell(id,
+/// error_line(&why))`，然后接着读；碰到坏行既不要 `return`，也不要 `broadcast`。
+/// lesson: lessons/06-chat.md#the-diff-from-stage-3
 #[test]
 fn step13_not_json_is_refused_to_the_sender_alone() -> Check {
     let server = start()?;
@@ -772,6 +1059,13 @@ fn step13_not_json_is_refused_to_the_sender_alone() -> Check {
     Ok(())
 }
 
+/// hint: A line that is JSON but not a message (no `msg`, a `name` that is not a string, an array,
+/// a string) is refused like bad JSON: its sender gets the reason, nobody else hears anything.
+/// hint-zh: 是 JSON 但不是一条消息的行（没有 `msg`，`name` 不是字符串，是个数组或字符串）和坏 JSON
+/// 一样被拒绝：发送者收到原因，别人什么都听不到。
+/// hint: `parse_message` (given) says what is wrong; pass its `Err(why)` to `tell` as it is.
+/// hint-zh: `parse_message`（给出的）会说明错在哪；把它的 `Err(why)` 原样交给 `tell`。
+/// lesson: lessons/06-chat.md#the-diff-from-stage-3
 #[test]
 fn step13_missing_or_mistyped_fields_are_refused() -> Check {
     let server = start()?;
@@ -799,6 +1093,15 @@ fn step13_missing_or_mistyped_fields_are_refused() -> Check {
     Ok(())
 }
 
+/// hint: The server checks the name a first message asks for: `hear` calls `check_name(name)?`
+/// before binding it; a refused name binds nothing, and the connection may try another.
+/// hint-zh: 服务端要检查第一条消息想要的名字：`hear` 在绑定之前先调用 `check_name(name)?`；被拒绝的
+/// 名字什么都不绑定，这条连接可以换个名字再试。
+/// hint: `hear` returns `Err(why)`; `converse` tells it to the sender alone. A name of 32
+/// characters, such as 32 × `你`, is allowed: count `chars()`, not bytes.
+/// hint-zh: `hear` 返回 `Err(why)`；`converse` 只把它告诉发送者。32 个字符的名字，比如 32 个 `你`，
+/// 是允许的：数 `chars()`，不是数字节。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step13_names_are_checked_by_the_server() -> Check {
     let server = start()?;
@@ -840,6 +1143,15 @@ fn step13_names_are_checked_by_the_server() -> Check {
     Ok(())
 }
 
+/// hint: The first message binds a connection's name; a later message with another name is
+/// refused, or anyone could speak as anyone.
+/// hint-zh: 第一条消息绑定了这条连接的名字；之后的消息要是换了名字，就拒绝它，否则谁都可以冒充任何
+/// 人。
+/// hint: In `hear`: `Some(bound) if bound == name` passes; `Some(bound)` with another name is
+/// `Err(format!("this connection is {bound:?}, not {name:?}"))`.
+/// hint-zh: 在 `hear` 里：`Some(bound) if bound == name` 放行；`Some(bound)` 而名字不同，就是
+/// `Err(format!("this connection is {bound:?}, not {name:?}"))`。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step13_a_connection_cannot_change_its_name() -> Check {
     let server = start()?;
@@ -863,6 +1175,15 @@ fn step13_a_connection_cannot_change_its_name() -> Check {
     Ok(())
 }
 
+/// hint: Names are unique among the members, ignoring case: on screen `Observer` passes for
+/// `observer`. A member that leaves frees its name.
+/// hint-zh: 名字在成员之间必须唯一，不区分大小写：在屏幕上 `Observer` 可以冒充 `observer`。成员离开
+/// 后，它的名字就又空出来了。
+/// hint: Compare `n.to_lowercase() == name.to_lowercase()` over the names already bound, not `==`;
+/// `check_name` comes first, so `observer\u{200b}` (invisible) never gets that far.
+/// hint-zh: 在已绑定的名字里比较 `n.to_lowercase() == name.to_lowercase()`，而不是
+/// `==`；`check_name` 先检查，所以 `observer\u{200b}`（含看不见的字符）根本到不了这一步。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step13_a_name_in_use_is_refused_ignoring_case_and_invisible_characters() -> Check {
     let server = start()?;
@@ -907,6 +1228,15 @@ fn step13_a_name_in_use_is_refused_ignoring_case_and_invisible_characters() -> C
     Ok(())
 }
 
+/// hint: A line of exactly 64 KiB (its `\n` not counted) is a message; one byte more is refused
+/// with an error line, and the connection closed: `read_line(&mut reader, MAX_LINE)`.
+/// hint-zh: 正好 64 KiB（不算 `\n`）的一行是一条消息；多一个字节就用一行错误拒绝，并关闭连接
+/// ：`read_line(&mut reader, MAX_LINE)`。
+/// hint: On `InvalidData`, `tell` the client and return the error, before anything of the line
+/// reaches the room: nothing of it is broadcast, and the others hear only `NAME left`.
+/// hint-zh: 遇到 `InvalidData` 时，用 `tell` 告诉客户端，再返回这个错误，这一行的任何部分都不能进聊
+/// 天室：一点都不广播，别人只会听到 `NAME left`。
+/// lesson: lessons/06-chat.md#the-diff-from-stage-3
 #[test]
 fn step13_a_line_over_64_kib_is_refused_and_closed() -> Check {
     let server = start()?;
@@ -953,6 +1283,15 @@ fn step13_a_line_over_64_kib_is_refused_and_closed() -> Check {
     Ok(())
 }
 
+/// hint: A line that never ends must be refused after 64 KiB, not once a `\n` comes: a server that
+/// reads the whole line first waits for ever, and stores all of it.
+/// hint-zh: 永远不结束的一行，必须在读到 64 KiB 之后就拒绝，而不是等 `\n` 来了再说：先把整行读完的
+/// 服务端会永远等下去，还把读到的全存着。
+/// hint: Read with `read_line(&mut reader, MAX_LINE)` (its `take(MAX_LINE + 2)` stops the
+/// reading), never `reader.read_until(b'\n', ..)` or `lines()` with a length check afterwards.
+/// hint-zh: 用 `read_line(&mut reader, MAX_LINE)` 来读（它的 `take(MAX_LINE + 2)` 会让读取停下来）
+/// ，千万别用 `reader.read_until(b'\n', ..)` 或 `lines()` 读完再检查长度。
+/// lesson: lessons/06-chat.md#the-diff-from-stage-3
 #[test]
 fn step13_a_line_that_never_ends_is_refused_while_it_is_read() -> Check {
     let server = start()?;
@@ -981,6 +1320,16 @@ fn step13_a_line_that_never_ends_is_refused_while_it_is_read() -> Check {
     Ok(())
 }
 
+/// hint: 30,000 nested brackets must get an error line, not crash the server: serde_json stops at
+/// 128 levels, so `parse_message` refuses them; a parser of your own that recurses would overflow
+/// the stack.
+/// hint-zh: 嵌套 30,000 层的括号，必须得到一行错误，而不是让服务端崩溃：serde_json 到 128 层就停下
+/// ，所以 `parse_message` 会拒绝它；自己写一个递归的解析器会把栈撑爆。
+/// hint: Unknown fields are ignored (serde's default), whatever they hold: the message with
+/// `"extra"` is passed on.
+/// hint-zh: 不认识的字段，不管里面是什么，都被忽略（serde 的默认行为）：带 `"extra"` 的消息照常转发
+/// 。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step13_deeply_nested_json_does_not_crash_the_server() -> Check {
     let server = start()?;
@@ -1017,6 +1366,17 @@ fn step13_deeply_nested_json_does_not_crash_the_server() -> Check {
 
 // ---------------------------------------------------------------- rung 6
 
+/// hint: Everyone sees one order: stamp and queue each message for every member while holding the
+/// room's lock; the order of the lock is the order everyone sees.
+/// hint-zh: 所有人看到同一个顺序：在持有聊天室的锁时，盖时间戳并把消息放进每个成员的队列；拿到锁的
+/// 先后，就是所有人看到的先后。
+/// hint: Do not lock, copy the list of queues, unlock, then send: two threads then send between
+/// each other, and two clients see two orders. `hear` runs as `lock(room).hear(..)`, and
+/// `broadcast` queues for everyone inside it.
+/// hint-zh: 不要加锁、复制一份队列列表、解锁，然后再发：那样两个线程会交替着发送，两个客户端就看到
+/// 两种顺序。`hear` 是以 `lock(room).hear(..)` 的方式运行的，`broadcast` 就在它里面把消息放进每个人
+/// 的队列。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step14_everyone_sees_every_message_in_the_same_order() -> Check {
     const CLIENTS: usize = 10;
@@ -1100,6 +1460,17 @@ fn step14_everyone_sees_every_message_in_the_same_order() -> Check {
     Ok(())
 }
 
+/// hint: `/who` is answered to its sender alone, by `server`, with `online: ` and the names of the
+/// members that joined; nothing is broadcast.
+/// hint-zh: `/who` 只回复给发送者本人，由 `server` 回答，内容是 `online: ` 加上已加入成员的名字；什
+/// 么都不广播。
+/// hint: In `hear`, once the name is bound or checked: if `said.msg == "/who"`, `self.tell(id,
+/// json_line(SERVER_NAME, &format!("online: {}", names.join(", ")), now()))`, else `broadcast`. A
+/// first message `/who` binds the name too, so the answer lists it.
+/// hint-zh: 在 `hear` 里，名字绑定或检查过之后：如果 `said.msg == "/who"`，就 `self.tell(id,
+/// json_line(SERVER_NAME, &format!("online: {}", names.join(", ")), now()))`，否则才 `broadcast`。
+/// 第一条消息是 `/who` 时也会绑定名字，所以回答里也有这个名字。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step14_who_answers_the_sender_alone() -> Check {
     let server = start()?;
@@ -1141,6 +1512,24 @@ fn step14_who_answers_the_sender_alone() -> Check {
 
 // ---------------------------------------------------------------- rung 7
 
+/// hint: One client that stops reading must not stop the room: the room only queues lines (a
+/// bounded queue per client), and each client's writer thread does the writing, waiting on that
+/// client alone.
+/// hint-zh: 一个客户端不再读，不能让整个聊天室停下来：聊天室只负责把行放进队列（每个客户端一个有界
+/// 队列），真正的写由每个客户端自己的写线程来做，要等也只等那一个客户端。
+/// hint: Never wait while holding the lock: no `send` that blocks on a full queue, no `write_all`
+/// to a socket. `send` (given) uses `try_send`; on `Full` it shuts that client's connection down,
+/// and the room says `... was disconnected`.
+/// hint-zh: 持有锁的时候绝不等待：不要用在满队列上阻塞的 `send`，也不要对套接字
+/// `write_all`。`send`（给出的）用的是 `try_send`；遇到 `Full`，就关掉那个客户端的连接，聊天室会说
+/// `... was disconnected`。
+/// hint: If your `broadcast` does not call `self.send(..)`, queue with
+/// `member.outbox.try_send(line.clone())`; and the queue must be bounded: `sync_channel(n)` in
+/// `admit`, never `channel()`.
+/// hint-zh: 如果你的 `broadcast` 没有调用 `self.send(..)`，就用
+/// `member.outbox.try_send(line.clone())` 放进队列；队列必须有界：`admit` 里用 `sync_channel(n)`，
+/// 绝不能用 `channel()`。
+/// lesson: lessons/06-chat.md#what-can-go-wrong
 #[test]
 fn step15_a_client_that_stops_reading_is_disconnected_and_the_others_go_on() -> Check {
     let server = Server::start(SERVER, &["127.0.0.1:0", "--queue", "8"])?;
@@ -1205,6 +1594,16 @@ fn step15_a_client_that_stops_reading_is_disconnected_and_the_others_go_on() -> 
 
 // ---------------------------------------------------------------- rung 8
 
+/// hint: Ctrl-C with nobody connected: `kit::Stop` wakes the blocked `accept()` with a connection
+/// of its own; `serve` sees `stop.requested()`, leaves the loop, tells the room (`close`) and
+/// returns how many it served.
+/// hint-zh: 没有人连着的时候按 Ctrl-C：`kit::Stop` 自己发起一条连接，把阻塞在 `accept()` 上的调用唤
+/// 醒；`serve` 看到 `stop.requested()`，跳出循环，通知聊天室（`close`），返回它服务过的客户端数量。
+/// hint: Test `stop.requested()` right after `accept` returns, before counting the connection: the
+/// wake-up is not a client (`served 0`).
+/// hint-zh: `accept` 一返回就检查 `stop.requested()`，放在给这条连接计数之前：唤醒用的连接不是客户
+/// 端（`served 0`）。
+/// lesson: lessons/06-chat.md#the-diff-from-stage-3
 #[test]
 fn step16_ctrl_c_while_waiting_for_a_client() -> Check {
     let server = start()?;
@@ -1213,6 +1612,17 @@ fn step16_ctrl_c_while_waiting_for_a_client() -> Check {
     Ok(())
 }
 
+/// hint: On Ctrl-C, `serve` tells the room (`lock(&room).close(..)`, given): every member hears
+/// `the server is closing`, then each writer sends what is queued and closes its connection.
+/// hint-zh: 按 Ctrl-C 时，`serve` 通知聊天室（`lock(&room).close(..)`，给出的）：每个成员都会听到
+/// `the server is closing`，然后每个写线程把排队的内容发完，再关闭自己的连接。
+/// hint: A connection that never joined hears nothing, not even that notice (`broadcast` picks
+/// members with a name), and is closed too. Keep each client thread's `JoinHandle` and join them
+/// all, so that every client's log line comes before the summary.
+/// hint-zh: 从没加入过的连接什么都听不到，连这条通知也听不到（`broadcast` 只选有名字的成员），但它
+/// 同样会被关闭。保存每个客户端线程的 `JoinHandle`，最后全部 join，这样每个客户端的日志行都出现在总
+/// 结之前。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step16_ctrl_c_tells_the_room_and_closes_everyone() -> Check {
     let server = start()?;
@@ -1253,6 +1663,15 @@ fn step16_ctrl_c_tells_the_room_and_closes_everyone() -> Check {
     Ok(())
 }
 
+/// hint: A writer blocked in `write()` on a client that reads nothing never returns by itself:
+/// after a short wait (300 ms), shut down every connection `close` returned, then join the threads.
+/// hint-zh: 写线程阻塞在 `write()` 上，而客户端什么都不读，它自己永远不会返回：稍等一会儿（300 毫秒
+/// ）之后，把 `close` 返回的每条连接都 shutdown，然后再 join 各个线程。
+/// hint: `for conn in closing { let _ = conn.shutdown(Shutdown::Both); }`: the blocked `write()`
+/// fails, `write_out` ends, and so does that client's thread; the summary comes last.
+/// hint-zh: `for conn in closing { let _ = conn.shutdown(Shutdown::Both); }`：阻塞的 `write()` 失败
+/// ，`write_out` 结束，那个客户端的线程也随之结束；总结最后才打印。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step16_ctrl_c_with_a_client_that_reads_nothing_still_exits_within_1_s() -> Check {
     // A queue long enough that the stalled client is not disconnected: its
@@ -1312,6 +1731,15 @@ fn show(v: Value) -> String {
     hardened_chat::show(v.to_string().as_bytes())
 }
 
+/// hint: `show` turns one line from the server into what the client prints: `[HH:MM:SS] name: msg`
+/// for a message, `[HH:MM:SS] * msg` for a notice from `server`, `[error] why` for an error.
+/// hint-zh: `show` 把服务端发来的一行变成客户端要打印的内容：消息是 `[HH:MM:SS] name: msg`，来自
+/// `server` 的通知是 `[HH:MM:SS] * msg`，错误是 `[error] why`。
+/// hint: Parse with `serde_json::from_slice::<serde_json::Value>(line)`; the time of day is
+/// characters 11 to 19 of `time` (`2026-11-22T12:34:56.789Z`), `??:??:??` when there is none.
+/// hint-zh: 用 `serde_json::from_slice::<serde_json::Value>(line)` 解析；一天中的时刻是
+/// `time`（`2026-11-22T12:34:56.789Z`）的第 11 到 19 个字符，没有时间就是 `??:??:??`。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step17_show_prints_messages_notices_and_errors() -> Check {
     let time = "2026-11-22T12:34:56.789Z";
@@ -1339,6 +1767,17 @@ fn step17_show_prints_messages_notices_and_errors() -> Check {
     Ok(())
 }
 
+/// hint: Whatever the server relays was chosen by another user: no name may make a line look like
+/// a notice (`* ...`) or like someone else's line (`alice: ...`).
+/// hint-zh: 服务端转发的任何内容都是别的用户选的：任何名字都不能让一行看起来像通知（`* ...`），或者
+/// 像别人的一行（`alice: ...`）。
+/// hint: Only the name `server` is shown as `* msg`. Quote a name with Debug (`{name:?}`) when it
+/// has a space, `:` or `"`, starts with `*`, or fails `check_name`; pass `msg` through
+/// `kit::printable`, so that a `\n` in it shows as `\n`.
+/// hint-zh: 只有名字是 `server` 时才显示成 `* msg`。名字里有空格、`:` 或 `"`，以 `*` 开头，或者通不
+/// 过 `check_name` 时，用 Debug 格式（`{name:?}`）给它加上引号；`msg` 要经过 `kit::printable`，这样
+/// 里面的 `\n` 显示为 `\n`。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step17_no_name_can_forge_a_notice_or_another_users_line() -> Check {
     let time = "2026-11-22T12:34:56.789Z";
@@ -1368,6 +1807,15 @@ fn step17_no_name_can_forge_a_notice_or_another_users_line() -> Check {
     Ok(())
 }
 
+/// hint: The client (`src/bin/client.rs`, given) prints every line through `show`: a notice as
+/// `[HH:MM:SS] * text`, a message as `[HH:MM:SS] name: msg`, its own message when the server
+/// echoes it.
+/// hint-zh: 客户端（`src/bin/client.rs`，给出的）打印的每一行都经过 `show`：通知是 `[HH:MM:SS] *
+/// text`，消息是 `[HH:MM:SS] name: msg`，服务端回显的它自己的消息也一样。
+/// hint: The time of day comes from the server's `time` (characters 11 to 19), not from the
+/// client's clock.
+/// hint-zh: 一天中的时刻取自服务端的 `time`（第 11 到 19 个字符），而不是客户端自己的时钟。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step17_the_client_shows_time_name_and_message() -> Check {
     let server = start()?;
@@ -1410,6 +1858,16 @@ fn step17_the_client_shows_time_name_and_message() -> Check {
     Ok(())
 }
 
+/// hint: The client is given: without `--name` it reads the name from the first line of stdin; at
+/// the end of its input it shuts down its sending side and prints what the server still sends (its
+/// last echo) before exiting 0.
+/// hint-zh: 客户端是给出的：没有 `--name` 时，它从 stdin 的第一行读名字；输入结束时，它关闭发送方向
+/// ，把服务端还在发的内容（它最后一条消息的回显）打印出来，然后以退出码 0 退出。
+/// hint: If the echoes are missing, look at `show` (each goes through it) and at the server: after
+/// the client's FIN, the writer sends what is queued before it closes.
+/// hint-zh: 如果回显不见了，看看 `show`（每一条都要经过它），再看看服务端：客户端发来 FIN 之后，写
+/// 线程要先把队列里的内容发完，再关闭连接。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step17_the_client_reads_its_name_from_stdin_and_shows_its_last_message() -> Check {
     let server = start()?;
@@ -1442,6 +1900,12 @@ fn step17_the_client_reads_its_name_from_stdin_and_shows_its_last_message() -> C
     Ok(())
 }
 
+/// hint: Typed `/quit` leaves: the client sends nothing after it and exits 0, and the room says
+/// `NAME left`. The client is given: a failure here comes from `show` or from the server's side of
+/// leaving.
+/// hint-zh: 敲 `/quit` 就离开：客户端在它之后什么都不发，以退出码 0 退出，聊天室说 `NAME left`。客
+/// 户端是给出的：这里失败，问题出在 `show`，或者服务端处理离开的那一侧。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step17_the_client_leaves_with_quit() -> Check {
     let server = start()?;
@@ -1466,6 +1930,15 @@ fn step17_the_client_leaves_with_quit() -> Check {
     Ok(())
 }
 
+/// hint: A peer's text reaches your terminal only through `kit::printable`: `\x1b[2J` would clear
+/// the screen, a `\r` or `\n` would draw a fake line.
+/// hint-zh: 对端发来的文本只能经过 `kit::printable` 才能送到你的终端：`\x1b[2J` 会清屏，`\r` 或
+/// `\n` 会画出一行假消息。
+/// hint: In `show`, pass `msg` (and the time, and an error's text) through `printable`, and quote
+/// the name `* mallory` with `{name:?}`: one message is one line on the screen.
+/// hint-zh: 在 `show` 里，`msg`（还有时间、错误的文字）都要经过 `printable`，名字 `* mallory` 用
+/// `{name:?}` 加上引号：一条消息在屏幕上就是一行。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step17_the_client_neutralises_terminal_escapes_and_forged_lines() -> Check {
     let server = start()?;
@@ -1492,6 +1965,16 @@ fn step17_the_client_neutralises_terminal_escapes_and_forged_lines() -> Check {
     Ok(())
 }
 
+/// hint: When the server closes the connection, the client's printer thread sees the end of the
+/// stream, prints one `error: ...` line and ends the process with exit 1 (the main thread is
+/// blocked reading stdin). The client is given.
+/// hint-zh: 服务端关闭连接时，客户端负责打印的线程会看到字节流结束，打印一行 `error: ...`，然后以退
+/// 出码 1 结束整个进程（主线程正阻塞在读 stdin 上）。客户端是给出的。
+/// hint: If no notice with `clos` came first, look at the server's Ctrl-C: `close` tells the room
+/// before the connections end.
+/// hint-zh: 如果之前没有收到含 `clos` 的通知，看看服务端的 Ctrl-C 处理：`close` 要在连接结束之前通
+/// 知聊天室。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step17_the_client_says_when_the_server_goes_away() -> Check {
     let server = start()?;
@@ -1522,6 +2005,15 @@ fn step17_the_client_says_when_the_server_goes_away() -> Check {
     Ok(())
 }
 
+/// hint: A name in use is refused by the server: the client's first line back is `{"error": ...}`,
+/// and the given client prints the server's reason as one `error: ...` line and exits 1.
+/// hint-zh: 已被占用的名字会被服务端拒绝：客户端收到的第一行是 `{"error": ...}`，给出的客户端把服务
+/// 端的理由打印成一行 `error: ...`，然后以退出码 1 退出。
+/// hint: The reason must say `taken`: `hear` refuses with `the name "alice" is taken; choose
+/// another`, and `show` prints an error as `[error] why`.
+/// hint-zh: 理由里要有 `taken`：`hear` 拒绝时说 `the name "alice" is taken; choose
+/// another`，`show` 把错误打印成 `[error] why`。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step17_the_client_reports_a_refused_name() -> Check {
     let server = start()?;
@@ -1537,6 +2029,15 @@ fn step17_the_client_reports_a_refused_name() -> Check {
     Ok(())
 }
 
+/// hint: The client's command line is given: `--help` exits 0; an empty name, the name `server` or
+/// an unknown flag exit 2 before connecting, the names because `check_name` refuses them.
+/// hint-zh: 客户端的命令行是给出的：`--help` 退出码为 0；空名字、名字 `server` 或者不认识的参数，在
+/// 连接之前就以退出码 2 退出，名字是因为 `check_name` 拒绝了它们。
+/// hint: If `--name server` is accepted, `check_name` lets `server` through: compare
+/// `name.to_lowercase()` with `SERVER_NAME`.
+/// hint-zh: 如果 `--name server` 被接受了，说明 `check_name` 放过了 `server`：拿
+/// `name.to_lowercase()` 和 `SERVER_NAME` 比较。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step17_the_client_command_line() -> Check {
     let help = harness::run(CLIENT, &["--help"], b"")?;
@@ -1548,6 +2049,11 @@ fn step17_the_client_command_line() -> Check {
     Ok(())
 }
 
+/// hint: No server: `TcpStream::connect` fails with connection refused, and the client says so in
+/// one `error: ...` line, exit 1. The client is given.
+/// hint-zh: 没有服务端：`TcpStream::connect` 以“连接被拒绝”失败，客户端用一行 `error: ...` 说明，退
+/// 出码 1。客户端是给出的。
+/// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step17_the_client_reports_a_server_that_is_not_there() -> Check {
     let (_guard, addr) = harness::closed_port()?;
