@@ -39,10 +39,13 @@ fn join_when_free(addr: &str, name: &str) -> Result<Peer, Fail> {
 
 // ---------------------------------------------------------------- rung 18
 
-/// hint: Past --max-clients, `serve` gets no slot from `Slots::take`: tell
+/// hint: Past --max-clients, `serve` gets no slot from `clients::take`: tell
 /// the client in one JSON error line (`clients::refuse`) and close, before
 /// any thread is started for it.
+/// hint-zh: 超过 --max-clients 之后，`serve` 从 `clients::take` 拿不到名额：在为这个客户端启动任何
+/// 线程之前，用一行 JSON 错误告诉它（`clients::refuse`），然后关闭。
 /// hint: The room never hears of a refused client: no notice, no line.
+/// hint-zh: 聊天室根本不知道有个被拒绝的客户端：没有通知，一行都没有。
 #[test]
 fn step18_over_the_client_cap_a_client_is_told_and_closed() -> Check {
     let server = start(&["--max-clients", "3"])?;
@@ -75,6 +78,8 @@ fn step18_over_the_client_cap_a_client_is_told_and_closed() -> Check {
 /// hint: The slot moves into the client's thread and is dropped as that
 /// thread ends, whichever way it ends: a close, /quit, a reset, a line too
 /// long, the join timeout, or a connection that never spoke.
+/// hint-zh: 名额交给客户端的线程，随着这个线程结束而被 drop，不管它是怎么结束的：关闭连接、/quit、
+/// 重置、一行太长、加入超时，或者一条从没说过话的连接。
 #[test]
 fn step18_however_a_client_leaves_its_place_is_free_again() -> Check {
     let server = start(&["--max-clients", "1", "--join-timeout", "0.3"])?;
@@ -159,6 +164,8 @@ fn unread_then_reset(stream: TcpStream, text: &str, limit: Duration) -> Check {
 
 /// hint: Each bound is a flag whose default `--help` shows; a value that
 /// is no bound (0, negative, not a number) is a usage error: exit 2.
+/// hint-zh: 每个限制都是一个命令行参数，`--help` 会显示它的默认值；构不成限制的值（0、负数、不是数
+/// 字）是用法错误：退出码 2。
 #[test]
 fn step18_every_bound_is_a_flag_with_its_default_in_help() -> Check {
     let help = harness::run(SERVER, &["--help"], b"")?;
@@ -227,7 +234,10 @@ fn slow_connection(addr: &str, chunk: &'static [u8], every: Duration) -> Result<
 /// hint: The join timeout is a deadline counted from `accept`: every read
 /// before the client joins ends by it (`join::Deadline`), however many
 /// bytes the client dribbles, and however many bad lines it sends.
+/// hint-zh: 加入时限是从 `accept` 开始算的截止时间：客户端加入之前的每次读都在它之前结束
+/// （`join::Deadline`），不管客户端挤出多少个字节，也不管它发了多少行坏数据。
 /// hint: Past it: `{"error": ...}`, then close; the others never notice.
+/// hint-zh: 过了时限：先发 `{"error": ...}`，再关闭；其他人完全察觉不到。
 #[test]
 fn step19_a_dribbling_connection_is_cut_at_the_join_timeout_while_others_join() -> Check {
     let server = start(&["--join-timeout", "0.3"])?;
@@ -375,6 +385,8 @@ const FLOOD_HINT: &str = "a sender faster than the room is held back, not its re
 /// hint: After the room passed a message on, `flood::hold_back` makes the
 /// sender's thread wait while the room is behind: it reads its next line
 /// later, and TCP slows the flooder down.
+/// hint-zh: 聊天室把一条消息转发出去之后，只要聊天室还落后着，`flood::hold_back` 就让发送者的线程等
+/// 着：它晚一点才读下一行，TCP 就让刷屏的人慢了下来。
 #[test]
 fn step20_a_flooding_sender_is_slowed_down_and_its_listeners_keep_everything() -> Check {
     const LINES: usize = 5_000;
@@ -402,6 +414,8 @@ fn step20_a_flooding_sender_is_slowed_down_and_its_listeners_keep_everything() -
 /// hint: With a queue of 16, "behind" is more than 8 lines: the flooder's
 /// thread waits for the slowest reader that keeps up, so no queue of a
 /// reader that reads ever fills.
+/// hint-zh: 队列长 16 时，“落后”就是超过 8 行：刷屏者的线程要等跟得上的读者里最慢的那个，所以正常在
+/// 读的读者，队列永远不会满。
 #[test]
 fn step20_with_a_small_queue_the_flooder_waits_and_no_reader_is_cut_off() -> Check {
     const LINES: usize = 1_000;
@@ -426,6 +440,8 @@ fn step20_with_a_small_queue_the_flooder_waits_and_no_reader_is_cut_off() -> Che
 /// has been stuck longer than STALL it is not waited for
 /// (`Flow::behind` is 0), so its queue overflows and the room cuts it off:
 /// the flooder, never a reader.
+/// hint-zh: 一个什么都不读的刷屏者会填满它自己的队列；一旦它的写线程卡住超过 STALL，就没人再等它了
+/// （`Flow::behind` 为 0），于是它的队列溢出，聊天室把它断开：断开的是刷屏者，绝不是读者。
 #[test]
 fn step20_a_deaf_flooder_is_cut_off_itself_never_its_readers() -> Check {
     const LINES: usize = 1_500;
@@ -482,6 +498,9 @@ fn step20_a_deaf_flooder_is_cut_off_itself_never_its_readers() -> Check {
 /// hint: A client whose socket takes nothing: its writer blocks on one
 /// batch; `write_lines` gives up after --write-timeout, and the writer has
 /// the room cut the client off (the others hear it was disconnected).
+/// hint-zh: 一个套接字什么都不收的客户端：它的写线程阻塞在一批数据上；过了
+/// --write-timeout，`write_lines` 就放弃，写线程让聊天室把这个客户端断开（其他人会听到它被断开
+/// 了）。
 #[test]
 fn step21_a_client_that_reads_nothing_is_cut_off_by_the_write_timeout_while_others_go_on() -> Check
 {
@@ -553,6 +572,9 @@ fn step21_a_client_that_reads_nothing_is_cut_off_by_the_write_timeout_while_othe
 /// reader thread asleep for ever (in `hold_back`, say) never leaves.
 /// `hold_back` must end when the client is gone or cut off, and a writer
 /// that ended counts as stuck, so nobody waits for it.
+/// hint-zh: 幽灵，就是客户端重置之后还留在聊天室里的名字：一个永远睡着的读线程（比如睡在
+/// `hold_back` 里）永远不会离开。客户端走了或被断开时，`hold_back` 必须结束；已经结束的写线程算作卡
+/// 住，这样谁都不会等它。
 #[test]
 fn step22_a_reset_storm_leaves_no_ghost_and_no_thread_behind() -> Check {
     // A small queue: clients are cut off, and senders held back, all at once.
@@ -652,7 +674,10 @@ fn join_or_refused(addr: &str, name: &str) -> Result<Option<Peer>, Fail> {
 /// hint: When `accept()` fails with EMFILE, close the spare descriptor,
 /// accept the waiting client with the one freed, tell it, close it, and
 /// open the spare again (`descriptors::accept_failed`).
+/// hint-zh: `accept()` 以 EMFILE 失败时，关掉备用的描述符，用空出来的这个 accept 正在等的客户端，告
+/// 诉它，关掉它，再重新打开备用的描述符（`descriptors::accept_failed`）。
 /// hint: The server must never end because `accept()` failed.
+/// hint-zh: 服务端绝不能因为 `accept()` 失败就结束。
 #[test]
 fn step23_running_out_of_file_descriptors_is_survived() -> Check {
     let server = start_with_ulimit(24, &[])?;
@@ -690,6 +715,8 @@ fn step23_running_out_of_file_descriptors_is_survived() -> Check {
 /// hint: Each client costs one descriptor (its socket in an `Arc`, never
 /// `try_clone`d), and Ctrl-C's wake-up has its own spare
 /// (`Stop::keep_in_reserve`): with none left, it still connects.
+/// hint-zh: 每个客户端只占一个描述符（它的套接字放在 `Arc` 里，绝不 `try_clone`），Ctrl-C 的唤醒有
+/// 它自己的备用描述符（`Stop::keep_in_reserve`）：描述符一个不剩时，它照样连得上。
 #[test]
 fn step23_ulimit_64_and_100_clients_get_refusals_and_ctrl_c_still_exits_0() -> Check {
     let server = start_with_ulimit(64, &[])?;
@@ -729,6 +756,8 @@ fn step23_ulimit_64_and_100_clients_get_refusals_and_ctrl_c_still_exits_0() -> C
 /// hint: `/who` lists the names that fit in who::WHO_BYTES, then "... and
 /// N more": a 33-byte question must not buy an answer that grows with
 /// the room.
+/// hint-zh: `/who` 只列出 who::WHO_BYTES 放得下的名字，然后是 "... and N more"：一个 33 字节的问
+/// 题，不能换来一个随聊天室变大而变大的回答。
 #[test]
 fn step24_who_is_bounded_when_many_long_names_are_online() -> Check {
     let server = start(&[])?;
@@ -762,6 +791,8 @@ fn step24_who_is_bounded_when_many_long_names_are_online() -> Check {
 /// hint: After refusing a line too long, close with FIN, not a reset: the
 /// writer shuts down only its sending side, and `linger::drain` reads what
 /// the client still sends before the socket is closed.
+/// hint-zh: 拒绝一行太长的数据之后，要用 FIN 关闭，而不是重置：写线程只关闭发送方
+/// 向，`linger::drain` 在关闭套接字之前，把客户端还在发的数据读掉。
 #[test]
 fn step25_a_line_over_64_kib_gets_its_error_line_even_when_much_more_follows() -> Check {
     let server = start(&[])?;
@@ -828,6 +859,8 @@ impl Drop for KillOnDrop {
 
 /// hint: Every log line goes through `log::line`: a bounded queue that one
 /// thread prints. With nobody reading, that thread waits; the room must not.
+/// hint-zh: 每一行日志都经过 `log::line`：一个有界队列，由一个线程负责打印。没人读输出时，等的是那
+/// 个线程；聊天室不能等。
 #[test]
 fn step26_a_log_nobody_reads_never_stops_the_room() -> Check {
     const MESSAGES: usize = 3_000;
@@ -904,6 +937,8 @@ fn step26_a_log_nobody_reads_never_stops_the_room() -> Check {
 
 /// hint: A *closed* output is not an unread one: the logger's `println!`
 /// fails, and kit's panic hook ends the program with one error line.
+/// hint-zh: 输出被*关闭*和输出没人读不是一回事：日志线程的 `println!` 会失败，kit 的 panic 钩子用一
+/// 行错误结束程序。
 #[test]
 fn step26_a_server_whose_output_is_closed_stops_with_one_error_line() -> Check {
     let (mut child, out, addr) = start_piped(&[])?;
@@ -949,6 +984,8 @@ fn step26_a_server_whose_output_is_closed_stops_with_one_error_line() -> Check {
 
 /// hint: On Ctrl-C the summary says what each bound did: clients refused
 /// as the room was full, cut off, log lines dropped.
+/// hint-zh: 按 Ctrl-C 时，总结会说明每个限制做了什么：因为聊天室满了而拒绝的客户端、被断开的客户
+/// 端、丢掉的日志行。
 #[test]
 fn step27_ctrl_c_prints_what_each_bound_did() -> Check {
     let server = start(&["--max-clients", "1", "--join-timeout", "0.3"])?;

@@ -33,11 +33,15 @@ fn pair() -> Result<(TcpStream, TcpStream), Fail> {
 
 /// hint: `clients::take` hands out a place while fewer than the maximum
 /// are taken, and `None` once they all are.
+/// hint-zh: `clients::take` 在已占用的名额少于上限时发出一个名额，名额全被占满后返回 `None`。
 /// hint: Each place is a clone of `slots`: `Arc::strong_count` counts them
 /// (minus `slots` itself), and dropping a clone gives its place back,
 /// however the thread holding it ends.
+/// hint-zh: 每个名额都是 `slots` 的一个克隆：`Arc::strong_count` 数的就是它们（减去 `slots` 自
+/// 己）；drop 一个克隆就把它的名额还回去，不管持有它的线程是怎么结束的。
 /// hint: A refused `take` must not use a place up: clone, count, and when
 /// that was one too many, drop the clone at once.
+/// hint-zh: 被拒绝的 `take` 不能占掉名额：先克隆，再数，多出一个的话，立刻把这个克隆 drop 掉。
 #[test]
 fn step1_a_slot_is_taken_up_to_the_cap_and_given_back_when_dropped() -> Check {
     let slots = std::sync::Arc::new(());
@@ -64,6 +68,8 @@ fn step1_a_slot_is_taken_up_to_the_cap_and_given_back_when_dropped() -> Check {
 
 /// hint: The slot goes into the client's thread; when that thread ends, by a
 /// return or a panic, the slot is dropped and the place is free.
+/// hint-zh: 名额交给客户端的线程；这个线程结束时，无论是正常返回还是 panic，名额都会被 drop，位置随
+/// 之空出来。
 #[test]
 fn step1_a_thread_that_panics_gives_its_place_back_too() -> Check {
     let slots = std::sync::Arc::new(());
@@ -114,8 +120,11 @@ fn read_through(
 
 /// hint: `Deadline::read` waits at most until the deadline: set the
 /// socket's read timeout to what is *left* of the time before each read.
+/// hint-zh: `Deadline::read` 最多等到截止时间：每次读之前，把套接字的读超时设成*剩下*的时间。
 /// hint: Past the deadline, or when the read timed out (`WouldBlock` on
 /// Unix), return an error of kind `ErrorKind::TimedOut`.
+/// hint-zh: 过了截止时间，或者这次读超时了（在 Unix 上是 `WouldBlock`），就返回一个
+/// `ErrorKind::TimedOut` 类型的错误。
 #[test]
 fn step2_a_connection_that_sends_nothing_times_out_at_the_deadline() -> Check {
     let (got, took) = read_through(Duration::from_millis(200), false, |theirs| {
@@ -136,6 +145,8 @@ fn step2_a_connection_that_sends_nothing_times_out_at_the_deadline() -> Check {
 /// hint: A dribbler sends a byte more often than any read timeout: each
 /// read must wait only for what is left until the one deadline set when
 /// the connection was accepted, never the whole timeout again.
+/// hint-zh: 挤牙膏式发送的客户端，发字节的间隔比任何读超时都短：每次读只能等到 accept 这条连接时定
+/// 下的那一个截止时间，只等剩下的时间，绝不重新等一整个超时。
 #[test]
 fn step2_a_dribbler_gets_no_more_time_than_the_deadline() -> Check {
     let (got, took) = read_through(Duration::from_millis(250), false, |mut theirs| {
@@ -160,6 +171,8 @@ fn step2_a_dribbler_gets_no_more_time_than_the_deadline() -> Check {
 /// hint: Once the client joined (`joined()`), no deadline: clear the
 /// socket's read timeout (`set_read_timeout(None)`), or an idle client is
 /// cut off later.
+/// hint-zh: 客户端一旦加入（`joined()`），就不再有截止时间：清掉套接字的读超时
+/// （`set_read_timeout(None)`），否则一个只是暂时不说话的客户端，过一会儿就会被断开。
 #[test]
 fn step2_after_joining_a_read_waits_as_long_as_it_takes() -> Check {
     let (got, _) = read_through(Duration::from_millis(200), true, |mut theirs| {
@@ -184,7 +197,10 @@ fn lines_of(n: usize, size: usize) -> Vec<Arc<str>> {
 
 /// hint: `write_lines` sends every line, in order, with `write_vectored`
 /// (one `writev()` for them all), going on after a partial write.
+/// hint-zh: `write_lines` 用 `write_vectored` 按顺序发出每一行（所有行一次 `writev()`），只写出一部
+/// 分时接着写。
 /// hint: `IoSlice::advance_slices` skips what one `write_vectored` took.
+/// hint-zh: `IoSlice::advance_slices` 跳过一次 `write_vectored` 已经写出去的部分。
 #[test]
 fn step3_lines_go_out_whole_and_in_order() -> Check {
     let (ours, mut theirs) = pair()?;
@@ -234,6 +250,8 @@ fn against(trickle: usize) -> Result<(io::Result<()>, Duration), Fail> {
 /// blocks; with the socket's write timeout set, it comes back with
 /// `WouldBlock`. Look at the clock then, and fail with `TimedOut` once the
 /// limit has passed since `write_lines` began.
+/// hint-zh: 一个什么都不读的客户端：套接字的缓冲区满了，write() 阻塞；设了套接字的写超时，它会带着
+/// `WouldBlock` 返回。这时看一眼时钟：从 `write_lines` 开始算，一旦超过时限，就以 `TimedOut` 失败。
 #[test]
 fn step3_a_client_that_reads_nothing_is_given_up_on_after_the_limit() -> Check {
     let (got, took) = against(0)?;
@@ -251,6 +269,8 @@ fn step3_a_client_that_reads_nothing_is_given_up_on_after_the_limit() -> Check {
 /// hint: The socket's write timeout fails only a write() that moved no
 /// byte: a client reading a trickle defeats it. Count the time from when
 /// `write_lines` began, not from the last write() that moved something.
+/// hint-zh: 套接字的写超时只会让一个字节都没写出去的 write() 失败：一个一点一点慢慢读的客户端就能让
+/// 它失效。时间要从 `write_lines` 开始时算起，而不是从上一次写出了东西的 write() 算起。
 #[test]
 fn step3_a_client_that_reads_a_trickle_is_given_up_on_too() -> Check {
     let (got, took) = against(256)?;
@@ -269,8 +289,12 @@ fn step3_a_client_that_reads_a_trickle_is_given_up_on_too() -> Check {
 
 /// hint: `Flow::behind` is the writer's queue (lines queued, less lines
 /// taken) while it waits for lines or has been busy for less than STALL.
+/// hint-zh: 写线程在等新的行，或者忙了还不到 STALL 时，`Flow::behind` 就是它的队列长度（排进队列的
+/// 行数，减去已取走的行数）。
 /// hint: A writer busy with one batch for longer than STALL has a client
 /// that stopped reading: count it as 0 behind, so that nobody waits for it.
+/// hint-zh: 一个写线程在一批数据上忙了超过 STALL，说明它的客户端已经不读了：把它算作落后 0 行，这样
+/// 谁都不会等它。
 #[test]
 fn step4_a_writer_is_behind_by_its_queue_unless_stuck_longer_than_stall() -> Check {
     let flow = Flow::default();
@@ -314,6 +338,8 @@ fn step4_a_writer_is_behind_by_its_queue_unless_stuck_longer_than_stall() -> Che
 
 /// hint: `linger::drain` reads and throws away what the client still
 /// sends (`io::copy` to `io::sink()`), until it closes.
+/// hint-zh: `linger::drain` 把客户端还在发的数据读出来扔掉（`io::copy` 到 `io::sink()`），直到它关
+/// 闭连接。
 #[test]
 fn step5_drain_reads_until_the_client_closes() -> Check {
     let (ours, mut theirs) = pair()?;
@@ -333,6 +359,8 @@ fn step5_drain_reads_until_the_client_closes() -> Check {
 /// hint: A client that never stops sending must not keep the thread: stop
 /// after LINGER_BYTES (`Read::take`) or once LINGER has passed (a
 /// `Deadline`, from rung 2).
+/// hint-zh: 一个发个不停的客户端不能一直占着这个线程：读够 LINGER_BYTES（`Read::take`），或者过了
+/// LINGER（用第 2 级的 `Deadline`），就停下来。
 #[test]
 fn step5_drain_gives_up_on_a_client_that_never_stops() -> Check {
     let (ours, mut theirs) = pair()?;
@@ -357,6 +385,7 @@ fn step5_drain_gives_up_on_a_client_that_never_stops() -> Check {
 
 /// hint: `who::online` lists the names after "online: ", separated by
 /// ", ", as stage 6 did, when they fit.
+/// hint-zh: 名字放得下时，`who::online` 和第 6 阶段一样，在 "online: " 后面列出名字，用 ", " 隔开。
 #[test]
 fn step6_who_lists_every_name_when_they_fit() -> Check {
     check_eq!(
@@ -369,6 +398,7 @@ fn step6_who_lists_every_name_when_they_fit() -> Check {
 
 /// hint: Stop adding names once the text would grow past WHO_BYTES, and
 /// count the rest: "... and 950 more".
+/// hint-zh: 再加一个名字文字就会超过 WHO_BYTES 时，就不再加了，剩下的只数个数："... and 950 more"。
 #[test]
 fn step6_who_is_bounded_and_says_how_many_more() -> Check {
     let names: Vec<String> = (0..1000)
@@ -413,8 +443,12 @@ const UNREAD_CHILD: &str = "HARDENED_CHAT_TEST_UNREAD_LOG";
 
 /// hint: `log::line` must never wait: `try_send` to the logger's bounded
 /// queue, and when it is full, drop the line and count it in `DROPPED`.
+/// hint-zh: `log::line` 绝不能等待：用 `try_send` 放进日志线程的有界队列，队列满了就丢掉这一行，并
+/// 记入 `DROPPED`。
 /// hint: Blocking there (`send`, or `println!` itself) freezes whichever
 /// thread logs, holding the room: every earlier server froze this way.
+/// hint-zh: 在这里阻塞（用 `send`，或者直接 `println!`），哪个线程写日志，哪个线程就会冻住，而它可
+/// 能正占着聊天室：前面每个阶段的服务端都是这样冻住的。
 #[test]
 fn step7_a_log_line_never_waits_for_a_reader() -> Check {
     use hardened_chat::log;
@@ -497,6 +531,9 @@ fn waiting_client() -> Result<(TcpListener, TcpStream), Fail> {
 /// ENFILE): close the spare (`spare.take()`), `accept()` the waiting
 /// client with the one freed, tell it why in a JSON error line
 /// (`clients::refuse`), and open the spare again.
+/// hint-zh: 文件描述符用完了（`e.raw_os_error()` 是 24，即 EMFILE，或者 23，即 ENFILE）：关掉备用的
+/// 那个（`spare.take()`），用空出来的这个 `accept()` 正在等的客户端，用一行 JSON 错误告诉它原因
+/// （`clients::refuse`），然后重新打开备用的描述符。
 #[test]
 fn step8_out_of_descriptors_the_waiting_client_is_told_and_closed() -> Check {
     let (listener, mut client) = waiting_client()?;
@@ -534,8 +571,12 @@ fn step8_out_of_descriptors_the_waiting_client_is_told_and_closed() -> Check {
 
 /// hint: The connection accepted after Ctrl-C is kit's wake-up: close it
 /// without a word (check `stop.requested()` after `accept()`).
+/// hint-zh: 按 Ctrl-C 之后 accept 到的连接是 kit 的唤醒：一句话都不说就关掉它（`accept()` 之后检查
+/// `stop.requested()`）。
 /// hint: Any other accept error (a client that gave up in the backlog,
 /// say) is not fatal either: log it, pause a moment, and let the loop go on.
+/// hint-zh: 其他任何 accept 错误（比如一个在监听队列里等得放弃了的客户端）也都不是致命的：记一行日
+/// 志，停一小会儿，让循环继续。
 #[test]
 fn step8_the_wake_up_is_not_told_and_other_errors_only_pause() -> Check {
     let (listener, mut client) = waiting_client()?;

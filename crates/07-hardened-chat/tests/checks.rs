@@ -443,8 +443,8 @@ fn step9_a_port_in_use_is_one_clear_error() -> Check {
 
 /// hint: `main` prints `listening on ADDR` and calls `serve`, stage 3's accept loop:
 /// `listener.accept()`, then a thread per client with `thread::Builder::new().spawn(..)`.
-/// hint-zh: `main` 打印 `listening on ADDR`，然后调用 `serve`，也就是第 3 阶段的链接循环
-/// ：`listener.accept()`，然后用 `thread::Builder::new().spawn(..)` 为每个客户端开一个线程。
+/// hint-zh: `main` 打印 `listening on ADDR`，然后调用 `serve`，也就是第 3 阶段的链接循
+/// 环：`listener.accept()`，然后用 `thread::Builder::new().spawn(..)` 为每个客户端开一个线程。
 /// hint: `serve` must not return after one client: loop on `accept`, and leave the loop only when
 /// `stop.requested()` says the connection was Ctrl-C's wake-up.
 /// hint-zh: `serve` 不能服务完一个客户端就返回：在 `accept` 上循环，只有当 `stop.requested()` 表明
@@ -466,8 +466,8 @@ fn step9_listens_and_prints_the_address_it_bound() -> Check {
 /// (`sync_channel(n)`), a place in the room (`lock(room).add(..)`), a writer thread running
 /// `write_out`, and `converse` until the client leaves.
 /// hint-zh: 每条连接都有自己的线程（`serve`），线程里运行 `admit`：一个有界队列
-/// （`sync_channel(n)`），聊天室里的一个位置（`lock(room).add(..)`），一个运行 `write_out` 的写线程
-/// ，然后是 `converse`，直到客户端离开。
+/// （`sync_channel(n)`），聊天室里的一个位置（`lock(room).add(..)`），一个运行 `write_out` 的写线
+/// 程，然后是 `converse`，直到客户端离开。
 /// hint: `converse` reads lines with `read_line(&mut reader, MAX_LINE)` on one `BufReader` kept
 /// for the whole conversation (a line may take two reads, one read may hold two lines), skips
 /// blank lines, and answers a line `parse_message` refuses with `lock(room).tell(id,
@@ -571,8 +571,8 @@ fn step9_a_line_over_64_kib_is_refused_while_it_is_read_and_closed() -> Check {
 
 /// hint: `parse_message` is given: serde reads the line into `Message` (Python's `json.loads`),
 /// and refuses what is not one object with string `name` and `msg`.
-/// hint-zh: `parse_message` 是给出的：serde 把这一行读进 `Message`（相当于 Python 的 `json.loads`）
-/// ，不是“一个带字符串 `name` 和 `msg` 的对象”的，一律拒绝。
+/// hint-zh: `parse_message` 是给出的：serde 把这一行读进 `Message`（相当于 Python 的
+/// `json.loads`），不是“一个带字符串 `name` 和 `msg` 的对象”的，一律拒绝。
 /// hint: `time` is ignored on the way in (`#[serde(skip_deserializing)]`): the server stamps its
 /// own. A failure here means `Message` or `parse_message` was changed.
 /// hint-zh: 读进来时 `time` 会被忽略（`#[serde(skip_deserializing)]`）：时间戳由服务端自己盖。这里
@@ -657,14 +657,15 @@ fn step10_a_message_is_written_as_one_json_line() -> Check {
 /// hint: Count `name.chars().count()`, not `name.len()` (bytes: `你` is 3). Refuse any character
 /// `kit::invisible(c)` finds: controls, zero-width and format characters, bidi controls, the BOM;
 /// `is_control()` alone misses most of them.
-/// hint-zh: 用 `name.chars().count()` 来数，而不是 `name.len()`（那是字节数：`你` 占 3 个字节）
-/// 。`kit::invisible(c)` 认出的字符一律拒绝：控制字符、零宽字符和格式字符、双向文本控制符、BOM；只
-/// 用 `is_control()` 会漏掉其中大部分。
+/// hint-zh: 用 `name.chars().count()` 来数，而不是 `name.len()`（那是字节数：`你` 占 3 个字
+/// 节）。`kit::invisible(c)` 认出的字符一律拒绝：控制字符、零宽字符和格式字符、双向文本控制
+/// 符、BOM；只用 `is_control()` 会漏掉其中大部分。
 /// hint: `name.trim() != name` catches a space at either end (the ideographic space `\u{3000}`
 /// too); `name.to_lowercase() == SERVER_NAME` catches `SeRvEr`. Return `Err(why)` with a reason
 /// the client can read.
-/// hint-zh: `name.trim() != name` 能抓住两头的空格（包括全角空格 `\u{3000}`）
-/// ；`name.to_lowercase() == SERVER_NAME` 能抓住 `SeRvEr`。返回 `Err(why)`，理由要让客户端看得懂。
+/// hint-zh: `name.trim() != name` 能抓住两头的空格（包括全角空格
+/// `\u{3000}`）；`name.to_lowercase() == SERVER_NAME` 能抓住 `SeRvEr`。返回 `Err(why)`，理由要让客
+/// 户端看得懂。
 /// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step10_check_name_follows_the_rules() -> Check {
@@ -815,8 +816,8 @@ fn step11_every_line_the_server_sends_ends_with_a_newline() -> Check {
 /// hint: TCP delivers bytes, not messages (粘包): a line may take several reads, and one read may
 /// hold several lines. `converse` reads lines with `read_line` on one `BufReader`, never one
 /// `read` per message.
-/// hint-zh: TCP 传的是字节，不是消息（粘包）：一行可能要读好几次，一次读也可能拿到好几行
-/// 。`converse` 在同一个 `BufReader` 上用 `read_line` 读行，绝不是一次 `read` 当一条消息。
+/// hint-zh: TCP 传的是字节，不是消息（粘包）：一行可能要读好几次，一次读也可能拿到好几
+/// 行。`converse` 在同一个 `BufReader` 上用 `read_line` 读行，绝不是一次 `read` 当一条消息。
 /// hint: Keep the `BufReader` outside the loop: a new one per line throws away what it had already
 /// read past the line's end. `read_line` takes the `\r` of `\r\n` off too.
 /// hint-zh: `BufReader` 要放在循环外面：每读一行就新建一个，会把它已经读到、但在这一行结尾之后的数
@@ -882,8 +883,8 @@ fn step11_quit_ends_the_connection_on_the_server() -> Check {
 
 /// hint: Every message goes to every member that joined: `broadcast` walks all of `self.members`,
 /// not the sender alone.
-/// hint-zh: 每条消息都要发给每个已加入的成员：`broadcast` 要遍历整个 `self.members`，而不只是发送者
-/// 。
+/// hint-zh: 每条消息都要发给每个已加入的成员：`broadcast` 要遍历整个 `self.members`，而不只是发送
+/// 者。
 /// hint: Each client's thread joins the one shared room (`SharedRoom`, cloned into each thread by
 /// `serve`): a new `Room` per client would leave everyone alone.
 /// hint-zh: 每个客户端的线程都加入同一个共享的聊天室（`SharedRoom`，由 `serve` 克隆给每个线程）：要
@@ -965,8 +966,8 @@ fn step12_joins_and_leaves_are_announced_by_server() -> Check {
 
 /// hint: After `/quit`, the room says `NAME left` as for any leaving, and `/quit` itself is never
 /// broadcast: `converse` returns `End::Quit` before `hear`, and `admit` calls `leave`.
-/// hint-zh: 发了 `/quit` 之后，聊天室像对待别的离开一样说 `NAME left`，而 `/quit` 本身绝不广播
-/// ：`converse` 在 `hear` 之前返回 `End::Quit`，`admit` 再调用 `leave`。
+/// hint-zh: 发了 `/quit` 之后，聊天室像对待别的离开一样说 `NAME left`，而 `/quit` 本身绝不广
+/// 播：`converse` 在 `hear` 之前返回 `End::Quit`，`admit` 再调用 `leave`。
 /// lesson: lessons/06-chat.md#the-diff-from-stage-3
 #[test]
 fn step12_quit_is_announced_as_leaving() -> Check {
@@ -1230,8 +1231,8 @@ fn step13_a_name_in_use_is_refused_ignoring_case_and_invisible_characters() -> C
 
 /// hint: A line of exactly 64 KiB (its `\n` not counted) is a message; one byte more is refused
 /// with an error line, and the connection closed: `read_line(&mut reader, MAX_LINE)`.
-/// hint-zh: 正好 64 KiB（不算 `\n`）的一行是一条消息；多一个字节就用一行错误拒绝，并关闭连接
-/// ：`read_line(&mut reader, MAX_LINE)`。
+/// hint-zh: 正好 64 KiB（不算 `\n`）的一行是一条消息；多一个字节就用一行错误拒绝，并关闭连
+/// 接：`read_line(&mut reader, MAX_LINE)`。
 /// hint: On `InvalidData`, `tell` the client and return the error, before anything of the line
 /// reaches the room: nothing of it is broadcast, and the others hear only `NAME left`.
 /// hint-zh: 遇到 `InvalidData` 时，用 `tell` 告诉客户端，再返回这个错误，这一行的任何部分都不能进聊
@@ -1289,8 +1290,8 @@ fn step13_a_line_over_64_kib_is_refused_and_closed() -> Check {
 /// 服务端会永远等下去，还把读到的全存着。
 /// hint: Read with `read_line(&mut reader, MAX_LINE)` (its `take(MAX_LINE + 2)` stops the
 /// reading), never `reader.read_until(b'\n', ..)` or `lines()` with a length check afterwards.
-/// hint-zh: 用 `read_line(&mut reader, MAX_LINE)` 来读（它的 `take(MAX_LINE + 2)` 会让读取停下来）
-/// ，千万别用 `reader.read_until(b'\n', ..)` 或 `lines()` 读完再检查长度。
+/// hint-zh: 用 `read_line(&mut reader, MAX_LINE)` 来读（它的 `take(MAX_LINE + 2)` 会让读取停下
+/// 来），千万别用 `reader.read_until(b'\n', ..)` 或 `lines()` 读完再检查长度。
 /// lesson: lessons/06-chat.md#the-diff-from-stage-3
 #[test]
 fn step13_a_line_that_never_ends_is_refused_while_it_is_read() -> Check {
@@ -1323,12 +1324,12 @@ fn step13_a_line_that_never_ends_is_refused_while_it_is_read() -> Check {
 /// hint: 30,000 nested brackets must get an error line, not crash the server: serde_json stops at
 /// 128 levels, so `parse_message` refuses them; a parser of your own that recurses would overflow
 /// the stack.
-/// hint-zh: 嵌套 30,000 层的括号，必须得到一行错误，而不是让服务端崩溃：serde_json 到 128 层就停下
-/// ，所以 `parse_message` 会拒绝它；自己写一个递归的解析器会把栈撑爆。
+/// hint-zh: 嵌套 30,000 层的括号，必须得到一行错误，而不是让服务端崩溃：serde_json 到 128 层就停
+/// 下，所以 `parse_message` 会拒绝它；自己写一个递归的解析器会把栈撑爆。
 /// hint: Unknown fields are ignored (serde's default), whatever they hold: the message with
 /// `"extra"` is passed on.
-/// hint-zh: 不认识的字段，不管里面是什么，都被忽略（serde 的默认行为）：带 `"extra"` 的消息照常转发
-/// 。
+/// hint-zh: 不认识的字段，不管里面是什么，都被忽略（serde 的默认行为）：带 `"extra"` 的消息照常转
+/// 发。
 /// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step13_deeply_nested_json_does_not_crash_the_server() -> Check {
@@ -1665,12 +1666,12 @@ fn step16_ctrl_c_tells_the_room_and_closes_everyone() -> Check {
 
 /// hint: A writer blocked in `write()` on a client that reads nothing never returns by itself:
 /// after a short wait (300 ms), shut down every connection `close` returned, then join the threads.
-/// hint-zh: 写线程阻塞在 `write()` 上，而客户端什么都不读，它自己永远不会返回：稍等一会儿（300 毫秒
-/// ）之后，把 `close` 返回的每条连接都 shutdown，然后再 join 各个线程。
+/// hint-zh: 写线程阻塞在 `write()` 上，而客户端什么都不读，它自己永远不会返回：稍等一会儿（300 毫
+/// 秒）之后，把 `close` 返回的每条连接都 shutdown，然后再 join 各个线程。
 /// hint: `for conn in closing { let _ = conn.shutdown(Shutdown::Both); }`: the blocked `write()`
 /// fails, `write_out` ends, and so does that client's thread; the summary comes last.
-/// hint-zh: `for conn in closing { let _ = conn.shutdown(Shutdown::Both); }`：阻塞的 `write()` 失败
-/// ，`write_out` 结束，那个客户端的线程也随之结束；总结最后才打印。
+/// hint-zh: `for conn in closing { let _ = conn.shutdown(Shutdown::Both); }`：阻塞的 `write()` 失
+/// 败，`write_out` 结束，那个客户端的线程也随之结束；总结最后才打印。
 /// lesson: lessons/06-chat.md#the-rust
 #[test]
 fn step16_ctrl_c_with_a_client_that_reads_nothing_still_exits_within_1_s() -> Check {
@@ -1861,8 +1862,8 @@ fn step17_the_client_shows_time_name_and_message() -> Check {
 /// hint: The client is given: without `--name` it reads the name from the first line of stdin; at
 /// the end of its input it shuts down its sending side and prints what the server still sends (its
 /// last echo) before exiting 0.
-/// hint-zh: 客户端是给出的：没有 `--name` 时，它从 stdin 的第一行读名字；输入结束时，它关闭发送方向
-/// ，把服务端还在发的内容（它最后一条消息的回显）打印出来，然后以退出码 0 退出。
+/// hint-zh: 客户端是给出的：没有 `--name` 时，它从 stdin 的第一行读名字；输入结束时，它关闭发送方
+/// 向，把服务端还在发的内容（它最后一条消息的回显）打印出来，然后以退出码 0 退出。
 /// hint: If the echoes are missing, look at `show` (each goes through it) and at the server: after
 /// the client's FIN, the writer sends what is queued before it closes.
 /// hint-zh: 如果回显不见了，看看 `show`（每一条都要经过它），再看看服务端：客户端发来 FIN 之后，写

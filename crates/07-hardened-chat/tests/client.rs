@@ -34,6 +34,7 @@ fn a_conversation(server: &Server, client: &str) -> Check {
 
 /// hint: The wire protocol is stage 6's, unchanged: a stage 6 client must
 /// not notice the bounds.
+/// hint-zh: 通信协议还是第 6 阶段的，一点没变：第 6 阶段的客户端不应该察觉到这些限制。
 #[test]
 fn step28_chat_client_works_with_hardened_chat_server() -> Check {
     let server = start(&[])?;
@@ -42,6 +43,8 @@ fn step28_chat_client_works_with_hardened_chat_server() -> Check {
 
 /// hint: And stage 7's client speaks to stage 6's server: the connect
 /// timeout and --reconnect change nothing on the wire.
+/// hint-zh: 反过来，第 7 阶段的客户端也能和第 6 阶段的服务端对话：连接超时和 --reconnect 在通信协议
+/// 上什么都没改。
 #[test]
 fn step28_hardened_chat_client_works_with_chat_server() -> Check {
     let server = Server::start(&stage6("chat-server")?, &["127.0.0.1:0"])?;
@@ -52,6 +55,9 @@ fn step28_hardened_chat_client_works_with_chat_server() -> Check {
 /// when the connection is lost: it says so on stderr, waits (0.5 s, then
 /// twice as long each time, at most 8 s), connects again and rejoins as
 /// the same name, and the main thread sends through the new connection.
+/// hint-zh: 用了 --reconnect，连接断开时，负责打印的线程不会结束程序：它在 stderr 上说明情况，等一
+/// 会儿（先 0.5 秒，之后每次加倍，最多 8 秒），重新连接，用同一个名字再次加入，主线程则通过新的连接
+/// 发送。
 #[test]
 fn step28_the_client_reconnects_and_rejoins_under_the_same_name() -> Check {
     let first = start(&[])?;
@@ -93,6 +99,9 @@ fn step28_the_client_reconnects_and_rejoins_under_the_same_name() -> Check {
 /// hint: `TcpStream::connect_timeout` gives up after --connect-timeout when
 /// nobody answers (a SYN dropped, here by a listener whose queue is full),
 /// where a plain `connect` waits for the kernel's minutes of retries.
+/// hint-zh: 没有人应答时（SYN 被丢掉了，这里是被一个队列已满的监听套接字丢掉
+/// 的），`TcpStream::connect_timeout` 在 --connect-timeout 之后放弃；而普通的 `connect` 要等内核好
+/// 几分钟的重传。
 #[test]
 fn step28_the_client_gives_up_connecting_after_the_connect_timeout() -> Check {
     // A listener that never accepts: once its queue is full, the kernel
