@@ -495,8 +495,11 @@ fn step1_each_connection_gets_an_error_for_a_line_that_is_not_a_message() -> Che
     // thread, and the room answers a bad line through the sender's queue.
     let mut first = Peer::connect(&server, "first")?;
     let mut second = Peer::connect(&server, "second")?;
+    let why = "(each connection has its own thread; converse answers a line parse_message refuses with lock(room).tell(id, error_line(&why)), and that client's writer thread, write_out, sends it)";
     second.send_raw(b"hello\n")?;
-    second.expect_error("the line \"hello\" (not JSON), while another connection was open")?;
+    second
+        .expect_error("the line \"hello\" (not JSON), while another connection was open")
+        .map_err(|e| Fail(format!("{e}\n{why}")))?;
     // Blank lines say nothing; a line may come in two writes; then a line
     // with no "msg".
     second.send_raw(b"\n  \r\n[\"second\",")?;
@@ -505,7 +508,9 @@ fn step1_each_connection_gets_an_error_for_a_line_that_is_not_a_message() -> Che
     second.expect_error("a JSON array, sent in two writes after two blank lines")?;
     second.expect_error("{\"name\": \"second\"} (no \"msg\")")?;
     first.send_raw(b"{\"name\": 42, \"msg\": \"hi\"}\n")?;
-    first.expect_error("{\"name\": 42, ...} on the first connection")?;
+    first
+        .expect_error("{\"name\": 42, ...} on the first connection")
+        .map_err(|e| Fail(format!("{e}\n{why}")))?;
     // The end of its input ends the conversation: the server closes, and
     // nothing came for the blank lines.
     second.stream.shutdown(std::net::Shutdown::Write)?;
@@ -532,8 +537,13 @@ fn step1_quit_as_a_first_line_closes_the_connection_with_nothing_said() -> Check
     let server = start()?;
     let mut alice = Peer::connect(&server, "alice")?;
     alice.say("/quit")?;
-    let rest =
-        alice.expect_closed("after {\"name\": \"alice\", \"msg\": \"/quit\"} as the first line")?;
+    let rest = alice
+        .expect_closed("after {\"name\": \"alice\", \"msg\": \"/quit\"} as the first line")
+        .map_err(|e| {
+            Fail(format!(
+                "{e}\n(a message \"/quit\" ends the conversation: converse returns Ok(End::Quit), admit leaves the room, and the writer shuts the connection down)"
+            ))
+        })?;
     check!(
         rest.is_empty(),
         "\"/quit\" ends the conversation before anything reaches the room: no join notice, no echo; alice got {:?}",
@@ -567,7 +577,13 @@ fn step1_a_line_over_64_kib_is_refused_while_it_is_read_and_closed() -> Check {
             sent += chunk.len();
         }
     });
-    endless.expect_error("64 KiB + 1 MiB without a newline, the connection still open")?;
+    endless
+        .expect_error("64 KiB + 1 MiB without a newline, the connection still open")
+        .map_err(|e| {
+            Fail(format!(
+                "{e}\n(converse reads with read_line(&mut reader, MAX_LINE): its bound stops the reading at 64 KiB, not once a newline comes; on InvalidData, tell the client and return)"
+            ))
+        })?;
     endless.expect_closed("after a line over the limit")?;
     let _ = sending.join();
     Ok(())
