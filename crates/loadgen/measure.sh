@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reproduces every table of lessons/07-measure.md, from the workspace root:
+# Reproduces every table of lessons/08-measure.md, from the workspace root:
 #
 #   cargo build --release --bins
 #   crates/loadgen/measure.sh            # all tables, about 8 minutes

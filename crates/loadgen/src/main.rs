@@ -1,5 +1,5 @@
 //! `loadgen`: load for the stage servers, and an interleaved comparison of
-//! several of them. See the help text below and `lessons/07-measure.md`.
+//! several of them. See the help text below and `lessons/08-measure.md`.
 
 use std::process::{Command, ExitCode};
 use std::time::Duration;
