@@ -6,7 +6,8 @@
 //!   holds exactly that file, or the region between `// ANCHOR: NAME` and
 //!   `// ANCHOR_END: NAME` in it (anchor lines left out, as mdBook does); in
 //!   a doc example the anchors are hidden lines (`/// # // ANCHOR: NAME`) and
-//!   the quote is the example as rustdoc shows it;
+//!   the quote is the example as rustdoc shows it; with no such anchor,
+//!   `fn NAME`, from its doc comment to its closing brace;
 //! - a block announced by `<!-- diff A B -->` holds what `diff -ru A B` prints
 //!   now (header lines cut at the tab, so no timestamps); with `A:NAME B:NAME`,
 //!   the `diff -u` of the two anchored regions (how one function changed);
@@ -113,13 +114,24 @@ fn excerpt(spec: &str) -> Result<String, String> {
         None => (0, lines.len()),
         Some(name) => {
             let marks = |tag: &str| lines.iter().position(|l| anchor_name(l, tag) == Some(name));
-            let start = marks("ANCHOR").ok_or(format!("{path} has no `// ANCHOR: {name}` line"))?;
-            let end =
-                marks("ANCHOR_END").ok_or(format!("{path} has no `// ANCHOR_END: {name}` line"))?;
-            (start + 1, end)
+            match (marks("ANCHOR"), function(&lines, name)) {
+                (Some(start), _) => {
+                    let end = marks("ANCHOR_END")
+                        .ok_or(format!("{path} has no `// ANCHOR_END: {name}` line"))?;
+                    (start + 1, end)
+                }
+                (None, Some(region)) => region,
+                (None, None) => {
+                    return Err(format!(
+                        "{path} has no `// ANCHOR: {name}` line nor `fn {name}`"
+                    ));
+                }
+            }
         }
     };
-    let in_doc = name.is_some() && start > 0 && doc_text(lines[start - 1]).is_some();
+    let anchored =
+        name.is_some_and(|name| lines.iter().any(|l| anchor_name(l, "ANCHOR") == Some(name)));
+    let in_doc = anchored && start > 0 && doc_text(lines[start - 1]).is_some();
     let kept: Vec<&str> = lines[start..end.max(start)]
         .iter()
         .copied()
@@ -130,6 +142,35 @@ fn excerpt(spec: &str) -> Result<String, String> {
         })
         .collect();
     Ok(kept.join("\n"))
+}
+
+/// The lines of `fn NAME` (its doc comment and attributes included, up to
+/// its closing brace), for a `from` marker that names a function with no
+/// anchor of that name: a module quoted one function at a time needs no
+/// anchor lines.
+fn function(lines: &[&str], name: &str) -> Option<(usize, usize)> {
+    let opens = |l: &&str| {
+        let words: Vec<&str> = l.split_whitespace().collect();
+        let named = |w: &str| {
+            w.strip_prefix(name)
+                .is_some_and(|r| r.starts_with(['(', '<']))
+        };
+        words.windows(2).any(|w| w[0] == "fn" && named(w[1]))
+    };
+    let at = lines.iter().position(opens)?;
+    let indent = &lines[at][..lines[at].len() - lines[at].trim_start().len()];
+    let mut start = at;
+    while start > 0 && {
+        let above = lines[start - 1].trim_start();
+        above.starts_with("///") || above.starts_with("#[")
+    } {
+        start -= 1;
+    }
+    let end = at
+        + lines[at..]
+            .iter()
+            .position(|l| *l == format!("{indent}}}"))?;
+    Some((start, end + 1))
 }
 
 fn diff_now(a: &str, b: &str) -> Result<String, String> {
