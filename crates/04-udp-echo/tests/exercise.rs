@@ -429,6 +429,44 @@ fn step2_a_client_that_went_away_does_not_stop_the_server() -> Check {
     Ok(())
 }
 
+/// hint: Only ConnectionReset from recv_from is news about an earlier reply; any other
+/// error is about the socket itself, and it comes back at once on every retry: return it
+/// (`Err(e) => return Err(e)`) instead of `continue` for every error.
+/// hint-zh: recv_from 报的错里，只有 ConnectionReset 说的是之前某个回复的事；别的错误都出在套接字
+/// 本身，每次重试都会立刻再来一次：把它返回（`Err(e) => return Err(e)`），而不是遇到什么错误都
+/// `continue`。
+#[test]
+fn step2_a_socket_that_fails_every_receive_is_an_error_not_an_endless_loop() -> Check {
+    // A read timeout of 1 ms makes every recv_from on this socket fail with
+    // WouldBlock: an error that retrying does not cure, as a broken socket's.
+    let socket = UdpSocket::bind("127.0.0.1:0")?;
+    socket.set_read_timeout(Some(Duration::from_millis(1)))?;
+    let stop = Stop::new();
+    stop.wake_recv_from(&socket)?;
+    let thread_stop = stop.clone();
+    let result = within("serve() on a failing socket", move || {
+        serve(&socket, &thread_stop).map_err(|e| e.kind())
+    });
+    stop.request(); // wakes a serve that loops on, so the thread ends
+    match result {
+        Ok(Err(kind)) => check!(
+            matches!(kind, io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut),
+            "serve() returned {kind:?}, not the error recv_from reported"
+        ),
+        Ok(Ok(served)) => {
+            return Err(Fail(format!(
+                "serve() returned Ok({served:?}) though no stop was requested: return the error recv_from reported"
+            )));
+        }
+        Err(_) => {
+            return Err(Fail::new(
+                "serve() kept retrying a recv_from that fails every time: only ConnectionReset is worth going on after; return any other error",
+            ));
+        }
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------- step 3: the server program (the server's main)
 
 /// hint: The server's `main`: `UdpSocket::bind(&addr)` (socket and bind in one call, and no
@@ -730,6 +768,55 @@ fn step4_request_with_no_reply_sends_exactly_retries_plus_one_datagrams_then_fai
     Ok(())
 }
 
+/// hint: In `request`, only a read timeout (`ErrorKind::WouldBlock` on Unix, `TimedOut` on
+/// Windows) means "no reply yet": wait on. Any other error from recv_from is news from the
+/// network (here a closed port, reported to a connected socket): return it at once with
+/// `Err(e) => return Err(e)`, instead of treating every error as a timeout.
+/// hint-zh: 在 `request` 里，只有读超时（Unix 上是 `ErrorKind::WouldBlock`，Windows 上是
+/// `TimedOut`）才表示"回复还没来"：接着等。recv_from 报的其他错误，都是网络传来的消息（这里是一个
+/// 关着的端口，报告给了一个已连接的套接字）：用 `Err(e) => return Err(e)` 立刻返回，不要把什么错误
+/// 都当成超时。
+#[test]
+fn step4_request_returns_an_error_the_network_reports_instead_of_waiting_on() -> Check {
+    // A connected UDP socket is told of the ICMP "port unreachable" its
+    // datagram to a closed port brings back: its recv_from fails at once
+    // (Linux and macOS: ConnectionRefused; Windows: ConnectionReset).
+    let (_guard, closed) = closed_port()?;
+    let to: SocketAddr = closed
+        .parse()
+        .map_err(|_| Fail(format!("{closed}: not an address")))?;
+    let socket = client_socket(to)?;
+    socket.connect(to)?;
+    let timeout = Duration::from_millis(400);
+    let started = Instant::now();
+    let result = within("request() to a closed port", move || {
+        request(&socket, to, b"anyone?", timeout, 2)
+    })?;
+    let took = started.elapsed();
+    match result {
+        Ok(reply) => Err(Fail(format!(
+            "request() returned Ok({reply:?}) though the port is closed"
+        ))),
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+            ) =>
+        {
+            Err(Fail(format!(
+                "request() waited out every try ({took:?}) and failed with a timeout, though recv_from had reported the closed port at once: only WouldBlock and TimedOut mean \"no reply yet\"; return any other error ({e})"
+            )))
+        }
+        Err(_) => {
+            check!(
+                took < timeout,
+                "request() took {took:?} to return the error recv_from reported at once"
+            );
+            Ok(())
+        }
+    }
+}
+
 // ---------------------------------------------------------------- step 5: the client program (given: it runs your request)
 
 /// hint: The client binary is given: it joins its words with single spaces and calls your
@@ -810,6 +897,10 @@ fn step5_the_client_sends_each_stdin_line_as_one_datagram() -> Check {
 /// read timeout expires, and the client prints the reply to the second try.
 /// hint-zh: 第 4 级里那个丢失的数据报，这次通过客户端程序再走一遍：读超时到期时，`request`
 /// 会再发一次，客户端打印的是第二次尝试得到的回复。
+/// hint: The given client prints a note on stderr when `Reply::tries` is over 1: return the
+/// number of the try whose reply came (`tries: attempt`), not always 1.
+/// hint-zh: `Reply::tries` 大于 1 时，现成的客户端会在 stderr 上打印一条说明：返回收到回复的那次
+/// 尝试的序号（`tries: attempt`），不要总是 1。
 #[test]
 fn step5_the_client_sends_again_when_the_first_datagram_is_lost() -> Check {
     let fake = socket()?;
@@ -833,6 +924,13 @@ fn step5_the_client_sends_again_when_the_first_datagram_is_lost() -> Check {
         out.stdout,
         vec!["ping".to_string()],
         "the reply to the second try"
+    );
+    // The given client notes on stderr how many sends the reply took: a
+    // user should learn that a datagram was lost, not only get the reply.
+    check!(
+        out.stderr.iter().any(|line| line.contains('2')),
+        "the client should say on stderr that the reply took 2 sends (Reply::tries is 2); stderr was {:?}",
+        out.stderr
     );
     Ok(())
 }
