@@ -208,6 +208,50 @@ fn tutorial_our_client_naive_our_server_one_recv_holds_all_three_messages() -> C
             "--mode {mode} --naive: the tutorial's reader would wait for ever for a message 2 that already came; --naive should say so; it printed:\n{out}"
         );
         server.line_containing("again")?;
+        // --naive waits for the echoes only until they are all in, never its
+        // whole 2 s allowance, with a server that answers at once.
+        check!(
+            done.took < Duration::from_millis(1500),
+            "--mode {mode} --naive took {:?}: it should read as soon as every echo is in",
+            done.took
+        );
     }
+    // One message: the first recv holds it all, and there is no message 2
+    // to wait for.
+    let server = Server::start(SERVER, &["127.0.0.1:0"])?;
+    let done = harness::run(CLIENT, &[server.addr(), "--naive"], b"alone\n")?;
+    done.expect_code(0, "framing-client --naive ends normally")?;
+    check!(
+        done.stdout
+            .iter()
+            .any(|l| l.contains("message 1?") && l.contains("alone"))
+            && !done.stdout.iter().any(|l| l.contains("message 2?")),
+        "--naive with one message: its recv holds it, and no message 2 is waited for; it printed {:?}",
+        done.stdout
+    );
+    // A server whose echoes come 150 ms apart: --naive lets them all arrive
+    // before its recv(1024), so the demonstration does not hang on timing.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?.to_string();
+    let slow = std::thread::spawn(move || -> Result<(), Fail> {
+        let (mut conn, _) = listener.accept()?;
+        conn.set_read_timeout(Some(harness::TIMEOUT))?;
+        let batch = read_exactly(&mut conn, 3 * (4 + 5))?;
+        for echo in batch.chunks(4 + 5) {
+            conn.write_all(echo)?;
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        Ok(())
+    });
+    let done = harness::run(CLIENT, &[&addr, "--naive"], b"hello\nworld\nagain\n")?;
+    let _ = slow.join();
+    done.expect_code(0, "framing-client --naive ends normally")?;
+    check!(
+        done.stdout
+            .iter()
+            .any(|l| l.contains("message 1?") && l.contains("hello") && l.contains("again")),
+        "--naive waits (peek, up to 2 s) until every echo is in before its recv(1024): echoes 150 ms apart must still show all three in one recv; it printed {:?}",
+        done.stdout
+    );
     Ok(())
 }
