@@ -68,17 +68,21 @@ pub fn run(cfg: &Compare) -> io::Result<Vec<Results>> {
 }
 
 /// A short name for a server command: the program's file name, or the
-/// script's for `python3 script.py`.
+/// script's for `python3 script.py`, with the arguments after it (so that
+/// `chat-server --queue 64` and `chat-server` are two rows).
 pub fn label(command: &str) -> String {
     let words: Vec<&str> = command.split_whitespace().collect();
     let base = |w: &str| w.rsplit('/').next().unwrap_or(w).to_string();
-    match words.first() {
-        Some(p) if base(p).starts_with("python") => words
-            .iter()
-            .find(|w| w.ends_with(".py"))
-            .map(|w| base(w))
-            .unwrap_or_else(|| base(p)),
-        Some(p) => base(p),
+    let python = words.first().is_some_and(|p| base(p).starts_with("python"));
+    let at = match words.iter().position(|w| w.ends_with(".py")) {
+        Some(script) if python => script,
+        _ => 0,
+    };
+    match words.get(at) {
+        Some(p) => std::iter::once(base(p))
+            .chain(words[at + 1..].iter().map(|w| w.to_string()))
+            .collect::<Vec<_>>()
+            .join(" "),
         None => "?".into(),
     }
 }
@@ -93,6 +97,9 @@ fn one(command: &str, case: &[String]) -> io::Result<Report> {
     let cpu = procfs::cpu_time(pid).map(|after| after.saturating_sub(cpu_before));
     let hwm = procfs::status_kib(pid, "VmHWM");
     let threads = procfs::status_kib(pid, "Threads");
+    // A server that died during the run (out of descriptors, say) has no
+    // memory left to read: the run still counts, and the table says so.
+    let exited = server.child.try_wait().ok().flatten();
     let stderr_lines = server.stop();
     let mut report = result?;
     let cpu = cpu?;
@@ -103,7 +110,14 @@ fn one(command: &str, case: &[String]) -> io::Result<Report> {
             round3(cpu.as_secs_f64() * 1e6 / report.ok as f64),
         );
     }
-    report.set("server_vmhwm_kib", hwm?);
+    match (hwm, exited) {
+        (Ok(kib), _) => report.set("server_vmhwm_kib", kib),
+        (Err(_), Some(status)) => {
+            report.set("server_exited", status.to_string());
+            report.note(format!("the server exited during the run ({status})"));
+        }
+        (Err(e), None) => return Err(e),
+    }
     if let Ok(t) = threads {
         report.set("server_threads_at_end", t);
     }
@@ -334,8 +348,15 @@ fn case_columns(case: &str) -> &'static [(&'static str, &'static str)] {
             ("held", "held"),
             ("connect s", "connect_secs"),
             ("connects >0.9 s", "connects_over_0.9s"),
+            // `--chat` only: told the room is full.
+            ("refused", "refused"),
         ],
         "chat" => &[("joined", "joined"), ("same order", "same_order")],
+        "flood" => &[
+            ("room lines/s", "room_per_s"),
+            ("readers cut off", "readers_disconnected"),
+            ("same order", "same_order"),
+        ],
         _ => &[],
     }
 }
@@ -401,11 +422,33 @@ pub fn table(results: &[Results]) -> String {
             m.get_f64("loadgen_cpu_us_per_op")
                 .map_or("-".into(), |c| format!("{c:.1}")),
         );
-        row.push(
-            m.get_f64("server_vmhwm_kib")
-                .map_or("-".into(), |k| format!("{:.1}", k / 1024.0)),
-        );
+        let exited = m.extra.contains_key("server_exited");
+        row.push(match m.get_f64("server_vmhwm_kib") {
+            Some(k) => format!("{:.1}", k / 1024.0),
+            None if exited => "(exited)".into(),
+            None => "-".into(),
+        });
         out += &format!("| {} |\n", row.join(" | "));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label;
+
+    #[test]
+    fn a_label_is_the_program_or_script_and_its_arguments() {
+        assert_eq!(label("target/release/chat-server"), "chat-server");
+        assert_eq!(
+            label("target/release/hardened-chat-server --queue 4096"),
+            "hardened-chat-server --queue 4096"
+        );
+        assert_eq!(
+            label("python3 crates/loadgen/peers/chat_server.py"),
+            "chat_server.py"
+        );
+        assert_eq!(label("python3 -u peers/x.py --fast"), "x.py --fast");
+        assert_eq!(label("python3"), "python3");
+    }
 }
