@@ -578,11 +578,22 @@ impl Frame {
     }
 
     fn x_label(&self, svg: &mut String, cx: f64, text: &str) {
+        let y = self.bottom + 16.0;
+        // `chat-server --queue 4096`: the arguments on a second line, so
+        // that neighbouring labels do not run into each other.
+        let Some((program, args)) = text.split_once(' ') else {
+            let _ = writeln!(
+                svg,
+                r#"<text x="{cx:.1}" y="{y:.1}" text-anchor="middle">{}</text>"#,
+                escape(text)
+            );
+            return;
+        };
         let _ = writeln!(
             svg,
-            r#"<text x="{cx:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            self.bottom + 16.0,
-            escape(text)
+            r#"<text x="{cx:.1}" y="{y:.1}" text-anchor="middle">{}<tspan x="{cx:.1}" dy="14">{}</tspan></text>"#,
+            escape(program),
+            escape(args)
         );
     }
 }
