@@ -436,6 +436,30 @@ fn step20_with_a_small_queue_the_flooder_waits_and_no_reader_is_cut_off() -> Che
     Ok(())
 }
 
+/// hint: `hold_back` waits while the sender itself is still in the room (`m.id == id` and its
+/// connection not taken): alone in the room, a flooder that reads its echoes is held back by its
+/// own queue, never cut off by it.
+/// hint-zh: 只要发送者自己还在聊天室里（`m.id == id`，而且它的连接没被收走），`hold_back` 就要等：聊天
+/// 室里只有它一个时，读着自己回显的刷屏者，是被它自己的队列拖慢，而不是被它断开。
+#[test]
+fn step20_a_flooder_alone_in_the_room_is_held_back_by_its_own_queue() -> Check {
+    const LINES: usize = 300;
+    let server = start(&["--queue", "16"])?;
+    let addr = server.addr().to_string();
+    let flooder = Peer::join(&addr, "flooder")?;
+    let mut writer = flooder.stream.try_clone()?;
+    let flood = flood_lines(LINES, 100);
+    let sending = thread::spawn(move || writer.write_all(flood.as_bytes()));
+    let (own, notices) = read_flood(flooder.reader, LINES - 1);
+    let _ = sending.join();
+    check!(
+        own.len() == LINES && own.iter().enumerate().all(|(k, &got)| k == got),
+        "a flooder alone in the room, reading its echoes as fast as it can, got {} of its {LINES} lines (notices: {notices:?}): hold_back must wait for its own queue too while it is in the room (m.id == id)",
+        own.len()
+    );
+    Ok(())
+}
+
 /// hint: A flooder that reads nothing fills its own queue; once its writer
 /// has been stuck longer than STALL it is not waited for
 /// (`Flow::behind` is 0), so its queue overflows and the room cuts it off:
@@ -1012,6 +1036,20 @@ fn step27_ctrl_c_prints_what_each_bound_did() -> Check {
     check!(
         summary.contains("full") && summary.contains("join") && summary.contains("dropped"),
         "the summary after Ctrl-C says what each bound did (the room full, a join too late, log lines dropped); it was {summary:?}"
+    );
+    // The first number after each bound's name is how many it refused.
+    let counted = |bound: &str| -> Option<u64> {
+        let after = &summary[summary.find(bound)? + bound.len()..];
+        let digits: String = after
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().ok()
+    };
+    check!(
+        counted("full").is_some_and(|n| n >= 1) && counted("join").is_some_and(|n| n >= 1),
+        "the summary counts the clients each bound refused: bob at least for the room full, the quiet connection for the join timeout (count(bound) adds 1 each time); it was {summary:?}"
     );
     Ok(())
 }

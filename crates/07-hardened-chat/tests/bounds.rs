@@ -168,6 +168,31 @@ fn step2_a_dribbler_gets_no_more_time_than_the_deadline() -> Check {
     Ok(())
 }
 
+/// hint: Only a read that timed out (`WouldBlock` or `TimedOut`) means "the deadline"; any other
+/// error is the connection's own news (here a reset): return it as it is, or the log and the
+/// Ctrl-C summary blame the join timeout for a client that crashed.
+/// hint-zh: 只有读超时（`WouldBlock` 或 `TimedOut`）才表示"到了截止时间"；别的错误是这条连接自己的
+/// 消息（这里是一次重置）：原样返回，否则日志和 Ctrl-C 的汇总会把一个崩掉的客户端算到加入超时头上。
+#[test]
+fn step2_a_reset_before_joining_is_a_reset_not_the_deadline() -> Check {
+    let (ours, theirs) = pair()?;
+    ours.set_read_timeout(None)?;
+    // Their side closes with bytes it never read: its kernel answers with
+    // a reset (RST), not an orderly end.
+    (&ours).write_all(b"never read")?;
+    drop(theirs);
+    let running = Running::spawn(move || {
+        let mut deadline = Deadline::new(&ours, Duration::from_secs(2));
+        deadline.read(&mut [0u8; 64])
+    });
+    let got = running.result("reading through a Deadline", || {})?;
+    check!(
+        matches!(&got, Err(e) if e.kind() == ErrorKind::ConnectionReset),
+        "the client reset the connection before joining: the read must return that error (ConnectionReset), not a TimedOut for the deadline, which was 2 s away; it returned {got:?}"
+    );
+    Ok(())
+}
+
 /// hint: Once the client joined (`joined()`), no deadline: clear the
 /// socket's read timeout (`set_read_timeout(None)`), or an idle client is
 /// cut off later.
@@ -331,6 +356,15 @@ fn step4_a_writer_is_behind_by_its_queue_unless_stuck_longer_than_stall() -> Che
         8,
         "a queue of 8 holds 8: a line refused by a full queue is not counted"
     );
+    // Later in the program's life (the clock of `millis` is past STALL now),
+    // a batch just begun is still not a stuck one.
+    let _ = inbox.recv();
+    flow.taken(1, true);
+    check_eq!(
+        flow.behind(),
+        7,
+        "the writer has just begun a batch, long after the program started: it is busy for (now - busy_since), not stuck, so its 7 queued lines count"
+    );
     Ok(())
 }
 
@@ -399,6 +433,10 @@ fn step6_who_lists_every_name_when_they_fit() -> Check {
 /// hint: Stop adding names once the text would grow past WHO_BYTES, and
 /// count the rest: "... and 950 more".
 /// hint-zh: 再加一个名字文字就会超过 WHO_BYTES 时，就不再加了，剩下的只数个数："... and 950 more"。
+/// hint: As many as fit, no more: add a name while `text.len() + 2 + name.len() <= WHO_BYTES`
+/// (the 2 is the `", "` before it).
+/// hint-zh: 放得下多少就列多少，一个也不多：只要 `text.len() + 2 + name.len() <= WHO_BYTES`
+/// 就再加一个名字（2 是它前面的 `", "`）。
 #[test]
 fn step6_who_is_bounded_and_says_how_many_more() -> Check {
     let names: Vec<String> = (0..1000)
@@ -432,6 +470,27 @@ fn step6_who_is_bounded_and_says_how_many_more() -> Check {
         "the first names come first; the answer was {:?}",
         &text[..40]
     );
+    // As many names as fit, and no more: the list (before " ... and N
+    // more") is at most WHO_BYTES, and one more ", name" would not fit.
+    for len in [32, 20] {
+        let names: Vec<String> = (0..1000)
+            .map(|i| format!("{i:04}{}", "n".repeat(len - 4)))
+            .collect();
+        let text = who::online(names.iter().map(String::as_str));
+        let list = text.split(" ... and ").next().unwrap_or_default();
+        check!(
+            list.len() <= who::WHO_BYTES,
+            "names of {len} characters: those listed take {} bytes with \"online:\", over WHO_BYTES ({}); count the \", \" before each name too",
+            list.len(),
+            who::WHO_BYTES
+        );
+        check!(
+            list.len() + ", ".len() + len > who::WHO_BYTES,
+            "names of {len} characters: those listed take {} bytes, and another \", \" and name would still fit in WHO_BYTES ({}): list as many as fit",
+            list.len(),
+            who::WHO_BYTES
+        );
+    }
     Ok(())
 }
 

@@ -179,6 +179,9 @@ impl Peer {
                 Ok(n) => rest.extend_from_slice(&buf[..n]),
                 // A reset is closed too.
                 Err(e) if e.kind() == ErrorKind::ConnectionReset => return Ok(rest),
+                // A read with a timeout is not restarted after the process
+                // was stopped and continued (signal(7)): read again.
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) if timed_out(&e) => {
                     return Err(Fail(format!(
                         "{why}: {}'s connection should have been closed, but it was still open after {} s",
@@ -581,6 +584,81 @@ fn step9_a_line_over_64_kib_is_refused_while_it_is_read_and_closed() -> Check {
     endless.expect_closed("after a line over the limit")?;
     let _ = sending.join();
     Ok(())
+}
+
+/// hint: Only a line too long (`ErrorKind::InvalidData` from `read_line`) is told: a stream that
+/// ends in the middle of a line (`UnexpectedEof`) or a reset is the client gone, not a bad line.
+/// Return those errors without a word to the client.
+/// hint-zh: 只有太长的行（`read_line` 返回 `ErrorKind::InvalidData`）才要告诉客户端：字节流在一行中间
+/// 结束（`UnexpectedEof`）或者连接被重置，是客户端走了，不是一行坏数据。这些错误直接返回，不给客户端
+/// 发任何话。
+/// lesson: lessons/06-chat.md#the-diff-from-stage-3
+#[test]
+fn step9_a_connection_cut_in_the_middle_of_a_line_is_closed_without_an_error_line() -> Check {
+    let server = start()?;
+    let mut cut = Peer::connect(&server, "cut")?;
+    cut.send_raw(b"{\"name\": \"cut\", \"ms")?;
+    cut.stream.shutdown(std::net::Shutdown::Write)?;
+    let rest = cut.expect_closed("after half a line and the end of the client's input")?;
+    check!(
+        rest.is_empty(),
+        "the client ended its input in the middle of a line: it is gone, not sending a bad line; close without an error line (only InvalidData, a line too long, is told); it got {:?}",
+        String::from_utf8_lossy(&rest)
+    );
+    Ok(())
+}
+
+/// hint: `serve` keeps each client thread's `JoinHandle`, to join them all on Ctrl-C; a handle
+/// kept is a finished thread's stack (2 MiB of address space) kept until it is joined. Keep only
+/// the threads still running.
+/// hint-zh: `serve` 留着每个客户端线程的 `JoinHandle`，好在 Ctrl-C 时把它们全都 join；留着一个句柄，就
+/// 留着一个已经结束的线程的栈（2 MiB 地址空间），直到它被 join。只留下还在运行的线程。
+/// hint: After each spawn, `threads.retain(|t| !t.is_finished())`: a handle dropped detaches its
+/// finished thread, and the OS takes its stack back.
+/// hint-zh: 每次 spawn 之后，`threads.retain(|t| !t.is_finished())`：句柄一 drop，那个已经结束的线程
+/// 就分离了，操作系统会收回它的栈。
+/// lesson: lessons/06-chat.md#the-diff-from-stage-3
+#[cfg(target_os = "linux")]
+#[test]
+fn step9_a_client_that_left_leaves_no_thread_stack_behind() -> Check {
+    const CLIENTS: u64 = 64;
+    // One malloc arena: glibc otherwise maps 64 MiB more for some new
+    // threads, which would hide what this check measures. (`env` execs the
+    // server, so the process is the same.)
+    let server = Server::start("env", &["MALLOC_ARENA_MAX=1", SERVER, "127.0.0.1:0"])?;
+    let pid = server.pid();
+    let one_client = |i: u64| -> Check {
+        let mut peer = Peer::connect(&server, &format!("client{i}"))?;
+        peer.say("/quit")?;
+        peer.expect_closed("after /quit")?;
+        Ok(())
+    };
+    // The first threads' stacks are the ones the others can reuse.
+    one_client(0)?;
+    one_client(1)?;
+    let before = mapped_bytes(pid)?;
+    for i in 2..CLIENTS + 2 {
+        one_client(i)?;
+    }
+    let grew = mapped_bytes(pid)?.saturating_sub(before);
+    check!(
+        grew < 32 << 20,
+        "after {CLIENTS} clients came and left, one at a time, the server maps {} MiB more than before: about 2 MiB per client, a thread stack each. serve keeps the JoinHandles to join on Ctrl-C: drop those of finished threads (`threads.retain(|t| !t.is_finished())`); kept and never joined, a handle keeps its stack",
+        grew >> 20
+    );
+    Ok(())
+}
+
+/// The virtual memory the process `pid` has mapped, in bytes (Linux).
+#[cfg(target_os = "linux")]
+fn mapped_bytes(pid: u32) -> Result<u64, Fail> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmSize:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kib| kib * 1024)
+        .ok_or_else(|| Fail::new("no VmSize in /proc/PID/status"))
 }
 
 // ---------------------------------------------------------------- rung 2
@@ -1914,6 +1992,11 @@ fn step17_the_client_reads_its_name_from_stdin_and_shows_its_last_message() -> C
         "alice hears carol; the empty line was not sent"
     );
     alice.notice("carol left")?;
+    check!(
+        done.stderr.is_empty(),
+        "with stdin from a pipe the client prompts for nothing (`name: ` only when stdin is a terminal); stderr was {:?}",
+        done.stderr
+    );
     Ok(())
 }
 
@@ -2043,7 +2126,79 @@ fn step17_the_client_reports_a_refused_name() -> Check {
         "the error line passes on the server's reason; it was {:?}",
         done.stderr
     );
+    check!(
+        done.stdout.is_empty(),
+        "an error before anything else is the refusal: the client stops there, with nothing shown as a chat line; it printed {:?}",
+        done.stdout
+    );
     Ok(())
+}
+
+/// hint: The longest line the server takes (64 KiB) comes back a little longer: the server adds
+/// its `time`. The client is given: it reads each line from the server with a bound of a client's
+/// line plus room for the time (`MAX_LINE + 1024`), so a message of any size the room accepts is
+/// shown.
+/// hint-zh: 服务端收下的最长一行（64 KiB）发回来时会长一点：服务端加上了它的 `time`。客户端是给出的：
+/// 它读服务端发来的每一行时，上限是一行客户端消息再留出放时间的余量（`MAX_LINE + 1024`），所以聊天
+/// 室收下的任何长度的消息都能显示出来。
+/// lesson: lessons/06-chat.md#the-rust
+#[test]
+fn step17_the_client_shows_a_message_as_long_as_the_server_takes() -> Check {
+    let server = start()?;
+    // `{"name":"carol","msg":"..."}` exactly 64 KiB long, `\n` not counted.
+    let long = "a".repeat(64 * 1024 - r#"{"name":"carol","msg":""}"#.len());
+    let input = format!("carol\n{long}\n");
+    let done = harness::run(CLIENT, &[server.addr()], input.as_bytes())?;
+    done.expect_code(
+        0,
+        "a message the server takes is shown, then end of input leaves: exit 0",
+    )?;
+    check!(
+        done.stdout
+            .iter()
+            .any(|l| l.ends_with(&format!("carol: {long}"))),
+        "a 64 KiB line is the largest the server takes; its echo, with the server's time added, must be shown whole: the client's bound on a line from the server leaves room for the time; stdout had {} lines, stderr {:?}",
+        done.stdout.len(),
+        done.stderr
+    );
+    Ok(())
+}
+
+/// hint: A client must not trust a server either: a line from it that never ends is refused once
+/// it passes the client's bound (`read_line` with `MAX_LINE + 1024`), with one `error: ...` line
+/// and exit 1, instead of buffering without end. The client is given.
+/// hint-zh: 客户端也不能轻信服务端：服务端发来的一行如果一直不结束，一过客户端的上限（`read_line`，上限
+/// `MAX_LINE + 1024`）就要拒绝，打印一行 `error: ...`，以退出码 1 退出，而不是无休止地缓存下去。客户端
+/// 是给出的。
+/// lesson: lessons/06-chat.md#the-rust
+#[test]
+fn step17_the_client_refuses_a_line_from_the_server_that_never_ends() -> Check {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?.to_string();
+    // A server that sends 200 KB with no newline and keeps the connection open.
+    let fake = thread::spawn(move || -> Check {
+        let (mut conn, _) = listener.accept()?;
+        conn.set_read_timeout(Some(harness::TIMEOUT))?;
+        conn.set_write_timeout(Some(harness::TIMEOUT))?;
+        let _ = conn.write_all(&vec![b'x'; 200 * 1024]);
+        // Until the client closes (or the check gives up on it).
+        let _ = io::copy(&mut conn, &mut io::sink());
+        Ok(())
+    });
+    let client = Proc::spawn(CLIENT, &[&addr, "--name", "carol"])?;
+    let done = client
+        .wait_within_stdin_open(Duration::from_secs(3))
+        .map_err(|e| {
+            Fail(format!(
+                "a server line with no end must be refused at the client's bound, not buffered for ever: {e}"
+            ))
+        })?;
+    let _ = fake.join();
+    done.expect_code(
+        1,
+        "a server line over the bound ends the client with an error: exit 1",
+    )?;
+    done.expect_one_error_line()
 }
 
 /// hint: The client's command line is given: `--help` exits 0; an empty name, the name `server` or

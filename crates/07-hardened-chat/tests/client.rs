@@ -96,6 +96,60 @@ fn step28_the_client_reconnects_and_rejoins_under_the_same_name() -> Check {
     Ok(())
 }
 
+/// hint: The pause before each reconnection grows: 0.5 s, then twice as long each time (at most
+/// 8 s), each with its own spread (×0.8 to ×1.2): clients that lost one server do not all come back
+/// at once, nor hammer a server that is down.
+/// hint-zh: 每次重连之前的停顿越来越长：先 0.5 秒，之后每次加倍（最多 8 秒），每个客户端各有一点出入
+/// （×0.8 到 ×1.2）：失去同一个服务端的客户端不会一齐回来，也不会猛敲一个已经宕掉的服务端。
+/// hint: Leaving (end of input) while waiting to reconnect ends the client: the printer thread,
+/// woken, sees that we left and returns instead of trying again.
+/// hint-zh: 等着重连的时候离开（输入结束），客户端就要结束：被唤醒的打印线程看到我们已经离开，就返回，
+/// 不再重试。
+#[test]
+fn step28_the_reconnect_pause_grows_and_leaving_while_it_waits_ends_the_client() -> Check {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?.to_string();
+    let mut alice = Proc::spawn(CLIENT, &[&addr, "--name", "alice", "--reconnect"])?;
+    // A server that lets alice join, then goes away.
+    let (first, _) = harness::accept_within(&listener)?;
+    let mut hello = String::new();
+    BufReader::new(&first).read_line(&mut hello)?;
+    (&first).write_all(
+        b"{\"name\":\"server\",\"msg\":\"online: alice\",\"time\":\"2026-11-22T12:34:56.789Z\"}\n",
+    )?;
+    alice.line_containing("online: alice")?;
+    drop(first);
+    let lost = Instant::now();
+    // Each time she comes back, the connection is closed at once.
+    let (second, _) = harness::accept_within(&listener)?;
+    let first_pause = lost.elapsed();
+    drop(second);
+    let closed = Instant::now();
+    let (third, _) = harness::accept_within(&listener)?;
+    let second_pause = closed.elapsed();
+    drop(third);
+    check!(
+        first_pause >= Duration::from_millis(400),
+        "the first reconnection came {first_pause:?} after the connection was lost: wait 0.5 s (×0.8 to ×1.2) first"
+    );
+    check!(
+        second_pause > first_pause,
+        "the pauses before reconnecting were {first_pause:?}, then {second_pause:?}: each should be twice the one before (at most 8 s)"
+    );
+    // Now the server is gone for good, and alice's input ends while she
+    // waits to try again.
+    drop(listener);
+    alice.close_stdin();
+    let done = alice.wait_within(Duration::from_secs(2)).map_err(|e| {
+        Fail(format!(
+            "end of input while waiting to reconnect must end the client: the printer thread sees that we left (LEFT) and returns. {e}"
+        ))
+    })?;
+    done.expect_code(0, "end of input leaves: exit 0")?;
+    Ok(())
+}
+
 /// hint: `TcpStream::connect_timeout` gives up after --connect-timeout when
 /// nobody answers (a SYN dropped, here by a listener whose queue is full),
 /// where a plain `connect` waits for the kernel's minutes of retries.
