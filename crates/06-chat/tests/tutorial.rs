@@ -97,11 +97,14 @@ fn tutorial_their_client_our_server_breaks_on_two_lines_in_one_recv() -> Check {
         got["name"] == "py",
         "chat-server reads the tutorial client's JSON line as a message from py; chatty got {got}"
     );
-    // A busy room: twenty lines at once. Their recv(1024) returns what has
+    // A busy room: 21 lines at once. Their recv(1024) returns what has
     // arrived: several lines, or a line and a half, never "one message".
-    let burst: Vec<Value> = (0..20)
+    // Lines that happen to arrive one by one would each parse, so the last
+    // is longer than 1,024 bytes: that one cannot come whole in one recv.
+    let mut burst: Vec<Value> = (0..20)
         .map(|i| json!({"name": "chatty", "msg": format!("line {i} of a busy room")}))
         .collect();
+    burst.push(json!({"name": "chatty", "msg": "and a long one ".repeat(80)}));
     chatty.send(&burst)?;
     let error = err_containing(&py, "JSONDecodeError")?;
     check!(
