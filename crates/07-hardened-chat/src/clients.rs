@@ -13,7 +13,7 @@ use crate::{count, error_line};
 
 pub const MAX_CLIENTS: usize = 1024;
 
-// practice: rung 1, lessons/07-hardened-chat.md#the-rust
+// practice: rung 1, lessons/07-hardened-chat.md#connections---max-clients
 /// A place for one more client, if one of `max` is free. Each place taken
 /// is a clone of `slots` (so its count of clones counts them), and gives
 /// itself back when dropped. (Only the accept loop takes places.)

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use kit::Stop;
 
-// practice: rung 8, lessons/07-hardened-chat.md#the-rust
+// practice: rung 8, lessons/07-hardened-chat.md#file-descriptors-a-spare-for-a-refusal-line
 /// `accept()` failed with `e`. Out of descriptors (EMFILE, or ENFILE for
 /// the whole system: 24 and 23 on Linux and macOS): spend the `spare` on
 /// the waiting client, to tell it. Else (or with no spare, until one can be

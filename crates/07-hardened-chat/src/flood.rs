@@ -40,7 +40,7 @@ impl Flow {
         self.busy_since.store(since, Relaxed);
     }
 
-    // practice: rung 4, lessons/07-hardened-chat.md#the-rust
+    // practice: rung 4, lessons/07-hardened-chat.md#a-flood
     /// Lines this client is behind by: its queue, or 0 when its writer has
     /// been stuck on one batch (or ended) for over [`STALL`].
     pub fn behind(&self) -> usize {
@@ -58,7 +58,7 @@ fn millis() -> u64 {
     START.get_or_init(Instant::now).elapsed().as_millis() as u64
 }
 
-// practice: rung 4, lessons/07-hardened-chat.md#the-rust
+// practice: rung 4, lessons/07-hardened-chat.md#a-flood
 /// After client `id`'s message was passed on: waits while the room is more
 /// than `limit` lines behind, and `id` still in it (Ctrl-C empties it).
 pub fn hold_back(room: &SharedRoom, id: u64, limit: usize) {

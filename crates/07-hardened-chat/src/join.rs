@@ -28,7 +28,7 @@ impl<'a> Deadline<'a> {
 }
 
 impl Read for Deadline<'_> {
-    // practice: rung 2, lessons/07-hardened-chat.md#the-rust
+    // practice: rung 2, lessons/07-hardened-chat.md#time-to-join---join-timeout
     /// One read, waiting at most until the deadline; past it, `TimedOut`.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let mut conn = self.0;

@@ -18,7 +18,7 @@ pub fn wanted(ended: &io::Result<End>) -> bool {
     matches!(ended, Err(e) if matches!(e.kind(), ErrorKind::InvalidData | ErrorKind::TimedOut))
 }
 
-// practice: rung 5, lessons/07-hardened-chat.md#the-rust
+// practice: rung 5, lessons/07-hardened-chat.md#lingering-close
 /// Reads and drops what the client sends until it closes, at most
 /// [`LINGER_BYTES`] for at most [`LINGER`].
 pub fn drain(conn: &TcpStream) {

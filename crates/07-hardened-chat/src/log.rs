@@ -39,7 +39,7 @@ pub fn start() -> std::io::Result<()> {
     Ok(())
 }
 
-// practice: rung 7, lessons/07-hardened-chat.md#the-rust
+// practice: rung 7, lessons/07-hardened-chat.md#a-log-nobody-reads
 /// Logs `text`, never waiting: when the queue is full, it is dropped.
 pub fn line(text: String) {
     let Some(logger) = LOGGER.get() else {

@@ -5,7 +5,7 @@
 
 pub const WHO_BYTES: usize = 1024;
 
-// practice: rung 6, lessons/07-hardened-chat.md#the-rust
+// practice: rung 6, lessons/07-hardened-chat.md#who-bounded
 /// `online: alice, bob`, with at most [`WHO_BYTES`] of names, then
 /// `... and 950 more`.
 pub fn online<'a>(names: impl Iterator<Item = &'a str>) -> String {

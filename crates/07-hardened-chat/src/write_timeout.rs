@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
-// practice: rung 3, lessons/07-hardened-chat.md#the-rust
+// practice: rung 3, lessons/07-hardened-chat.md#time-to-take-our-bytes---write-timeout
 /// Sends `lines`, in one `writev()` if the socket takes them all, or fails
 /// with `TimedOut` after `limit`. A `write()` that blocks must come back
 /// to look at the clock: the socket's own write timeout is kept short.
