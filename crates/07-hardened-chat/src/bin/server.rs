@@ -47,7 +47,9 @@ fn main() -> ExitCode {
         cli.finish()?;
         let zero = [limits.join_timeout, limits.write_timeout].contains(&Duration::ZERO);
         if limits.max_clients == 0 || limits.queue_len == 0 || zero {
-            return Err(Error::Usage("every bound must be above 0".into()));
+            return Err(Error::Usage(
+                "--max-clients, --join-timeout, --queue and --write-timeout must be above 0".into(),
+            ));
         }
 
         // Python: s = socket.socket(); s.bind(addr); s.listen(5)
