@@ -8,7 +8,6 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::process::{Command, Output};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -16,67 +15,14 @@ use std::time::{Duration, Instant};
 use harness::Server;
 use serde_json::{Value, json};
 
-const LOADGEN: &str = env!("CARGO_BIN_EXE_loadgen");
-const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml");
-const PEERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/peers");
+mod common;
+use common::{PEERS, float, loadgen, num, report};
 
-fn loadgen(args: &[&str]) -> Output {
-    Command::new(LOADGEN)
-        .args(args)
-        .output()
-        .expect("loadgen runs")
-}
-
-/// Runs a case with `--json` and returns its report.
-fn report(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.extend(["--json", "--quiet"]);
-    let out = loadgen(&all);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "loadgen {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
-}
-
-fn num(v: &Value, key: &str) -> u64 {
-    v[key]
-        .as_u64()
-        .unwrap_or_else(|| panic!("no number {key} in {v}"))
-}
-
-fn float(v: &Value, key: &str) -> f64 {
-    v[key]
-        .as_f64()
-        .unwrap_or_else(|| panic!("no number {key} in {v}"))
-}
-
-/// Stage 6's `chat-server`, next to this test's own binary: built with
-/// the same profile and target directory (a no-op when it is up to date).
-/// `None` when it cannot be had.
+/// Stage 6's `chat-server`, built here if need be; `None` when it cannot be had.
 fn chat_server() -> Option<&'static str> {
     static EXE: OnceLock<Option<String>> = OnceLock::new();
-    EXE.get_or_init(|| {
-        // target/debug/deps/attacks-HASH
-        let test = std::env::current_exe().ok()?;
-        let profile = test.parent()?.parent()?;
-        let target = profile.parent()?;
-        let exe = profile.join("chat-server");
-        let mut build = Command::new(env!("CARGO"));
-        build.args(["build", "--quiet", "-p", "chat", "--bin", "chat-server"]);
-        build.arg("--manifest-path").arg(WORKSPACE);
-        build.arg("--target-dir").arg(target);
-        if profile.file_name().is_some_and(|n| n == "release") {
-            build.arg("--release");
-        }
-        if !build.status().is_ok_and(|s| s.success()) {
-            eprintln!("note: building chat-server failed; using what is there");
-        }
-        exe.exists().then(|| exe.to_string_lossy().into_owned())
-    })
-    .as_deref()
+    EXE.get_or_init(|| common::workspace_bin("chat", "chat-server"))
+        .as_deref()
 }
 
 /// A real chat room on port 0: stage 6's server, or the Python peer.

@@ -4,42 +4,14 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
-use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const LOADGEN: &str = env!("CARGO_BIN_EXE_loadgen");
-const PEERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/peers");
-
-fn loadgen(args: &[&str]) -> Output {
-    Command::new(LOADGEN)
-        .args(args)
-        .output()
-        .expect("loadgen runs")
-}
-
-/// Runs a case with `--json` and returns its report.
-fn report(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.extend(["--json", "--quiet"]);
-    let out = loadgen(&all);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "loadgen {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
-}
-
-fn num(v: &Value, key: &str) -> u64 {
-    v[key]
-        .as_u64()
-        .unwrap_or_else(|| panic!("no number {key} in {v}"))
-}
+mod common;
+use common::{PEERS, loadgen, num, report};
 
 /// A thread-per-connection echo server that runs until the test ends.
 fn echo_server() -> String {

@@ -6,83 +6,19 @@
 //! against stage 6, where they show what goes wrong; stage 7's own step21
 //! proves the write timeout, quicker than `loadgen stall` can.)
 
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use harness::Server;
 use serde_json::Value;
 
-const LOADGEN: &str = env!("CARGO_BIN_EXE_loadgen");
-const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml");
+mod common;
+use common::{float, num, report};
 
-fn loadgen(args: &[&str]) -> Output {
-    Command::new(LOADGEN)
-        .args(args)
-        .output()
-        .expect("loadgen runs")
-}
-
-/// Runs a case with `--json` and returns its report.
-fn report(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.extend(["--json", "--quiet"]);
-    let out = loadgen(&all);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "loadgen {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
-}
-
-fn num(v: &Value, key: &str) -> u64 {
-    v[key]
-        .as_u64()
-        .unwrap_or_else(|| panic!("no number {key} in {v}"))
-}
-
-fn float(v: &Value, key: &str) -> f64 {
-    v[key]
-        .as_f64()
-        .unwrap_or_else(|| panic!("no number {key} in {v}"))
-}
-
-/// Stage 7's server, next to this test's own binary: built with the same
-/// profile and target folder (a no-op when it is up to date).
+/// Stage 7's server on port 0 with `args`, built here if need be.
 fn hardened(args: &[&str]) -> Server {
-    static EXE: OnceLock<String> = OnceLock::new();
-    let exe = EXE.get_or_init(|| {
-        // target/debug/deps/stage7-HASH
-        let test = std::env::current_exe().expect("the test's own path");
-        let profile = test
-            .parent()
-            .and_then(|d| d.parent())
-            .expect("target/PROFILE");
-        let target = profile.parent().expect("target");
-        let mut build = Command::new(env!("CARGO"));
-        build.args([
-            "build",
-            "--quiet",
-            "-p",
-            "hardened-chat",
-            "--bin",
-            "hardened-chat-server",
-        ]);
-        build.arg("--manifest-path").arg(WORKSPACE);
-        build.arg("--target-dir").arg(target);
-        if profile.file_name().is_some_and(|n| n == "release") {
-            build.arg("--release");
-        }
-        assert!(
-            build.status().is_ok_and(|s| s.success()),
-            "cargo build -p hardened-chat failed"
-        );
-        profile
-            .join("hardened-chat-server")
-            .to_string_lossy()
-            .into_owned()
-    });
+    static EXE: OnceLock<Option<String>> = OnceLock::new();
+    let exe = EXE.get_or_init(|| common::workspace_bin("hardened-chat", "hardened-chat-server"));
+    let exe = exe.as_deref().expect("cargo build -p hardened-chat failed");
     let mut all = vec!["127.0.0.1:0"];
     all.extend(args);
     Server::start(exe, &all).expect("hardened-chat-server starts")
